@@ -1,0 +1,43 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+# Both are idempotent: the venv and the install are redone only when pyproject.toml changes.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+APT_STAMP := $(VENV)/.apt
+EXTRAS := dev
+
+.PHONY: install test lint demo clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+# System packages the tests use (speech synthesis for the speech tests), installed when missing.
+$(APT_STAMP): | $(BIN)/python
+	@if ! command -v espeak-ng >/dev/null || ! command -v sox >/dev/null; then \
+		echo "installing espeak-ng and sox"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng sox >/dev/null; \
+	fi
+	touch $(APT_STAMP)
+
+install: $(STAMP) $(APT_STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+demo: install
+	$(BIN)/roomby run "vacuum under the red couch in the living room" --policy expert \
+		--seed 0 --video demo.mp4
+
+clean-venv:
+	rm -rf $(VENV)

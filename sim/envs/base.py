@@ -1,0 +1,251 @@
+"""The episode machinery both env levels share: homes, tasks, the robot, sensing and metrics."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from sim.camera import CameraSpec
+from sim.catalog import ROBOT_RADIUS
+from sim.dirt import Dirt
+from sim.grid import EXTENT, FINE, MAP, MAP_SIZE, HomeGrid
+from sim.home import Home, HomeError
+from sim.home_generator import generate_home_and_grid
+from sim.language import MAX_TOKENS, VOCAB, encode, validate_goal
+from sim.progress import GoalProgress
+from sim.semantic_map import MAP_CHANNELS, Perception, SemanticMap
+from sim.tasks import FAMILIES, TASKS, Split, goal_steps, task_for
+from sim.world import World
+
+MIXED = "mixed"
+# Families that make sense in a single room (no room to go to, no second room for a sequence).
+ONE_ROOM_FAMILIES = ("goto_object", "vacuum_under", "vacuum_room")
+START_DISTANCE = 1.0
+_HOME_STREAMS = {"train": 0, "heldout": 1}
+
+
+class RoombyBaseEnv(gym.Env):
+    """Common base of the skill-level and motor-level envs (see their docstrings)."""
+
+    metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 10}
+
+    def __init__(
+        self,
+        task: str = MIXED,
+        n_rooms: int | tuple[int, int] = (3, 6),
+        split: str = "train",
+        perception: str | Perception = "oracle",
+        camera: CameraSpec | dict | None = None,
+        render_mode: str | None = None,
+    ):
+        if task != MIXED and task not in TASKS:
+            raise ValueError(f"task {task!r} is not one of {[MIXED, *FAMILIES]}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode {render_mode!r} is not one of "
+                             f"{self.metadata['render_modes']}")
+        if not (perception == "oracle" or callable(perception)):
+            raise ValueError("perception must be 'oracle' or a function (rgb, depth) -> "
+                             "(types, colors); see sim.semantic_map.Perception")
+        self.task = task
+        self.n_rooms = n_rooms
+        self.split_name = split
+        self.split = Split.named(split)
+        self.perception = perception
+        self.camera = camera if isinstance(camera, CameraSpec) else CameraSpec(**(camera or {}))
+        self.render_mode = render_mode
+        self.world = World(self.camera, gui=render_mode == "human")
+        h, w = self.camera.height, self.camera.width
+        self.observation_space = spaces.Dict({
+            "rgb": spaces.Box(0, 255, (3, h, w), np.uint8),
+            "depth": spaces.Box(0.0, self.camera.far, (1, h, w), np.float32),
+            "map": spaces.Box(0.0, 1.0, (len(MAP_CHANNELS), MAP_SIZE, MAP_SIZE), np.float32),
+            "pose": spaces.Box(np.array([0, 0, -1, -1], np.float32),
+                               np.array([EXTENT, EXTENT, 1, 1], np.float32), dtype=np.float32),
+            "instruction": spaces.Box(0, len(VOCAB) - 1, (MAX_TOKENS,), np.int64),
+        })
+        self.home: Home | None = None
+        self.grid: HomeGrid | None = None
+        self._frame: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    # ---- episode set-up ------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        options = dict(options or {})
+        unknown = set(options) - {"goal", "instruction", "home", "start"}
+        if unknown:
+            raise ValueError(f"unknown reset option(s) {sorted(unknown)}; "
+                             f"allowed: goal, instruction, home, start")
+        rng = self.np_random
+        custom = options.get("goal")
+        if custom is not None:
+            goal = validate_goal(custom)
+            sample = task_for(goal).requirements(goal, rng)
+        else:
+            pool = ONE_ROOM_FAMILIES if self.n_rooms == 1 else FAMILIES
+            family = self.task if self.task != MIXED else pool[int(rng.integers(len(pool)))]
+            sample = TASKS[family].sample(rng, self.split)
+        home_rng = np.random.default_rng([int(rng.integers(2**62)),
+                                          _HOME_STREAMS[self.split.homes]])
+        if options.get("home") is not None:
+            home = options["home"] if isinstance(options["home"], Home) else \
+                Home.load(options["home"])
+            grid = HomeGrid(home)
+        else:
+            rooms = max(len(sample.rooms), self.n_rooms if isinstance(self.n_rooms, int)
+                        else self.n_rooms[0])
+            n_rooms = self.n_rooms if isinstance(self.n_rooms, int) and \
+                self.n_rooms >= len(sample.rooms) else (rooms, max(rooms, _hi(self.n_rooms)))
+            home, grid = generate_home_and_grid(home_rng, n_rooms, sample.rooms, sample.items)
+        goal = sample.goal if custom is not None else task_for(sample.goal).finalize(
+            home, sample.goal, rng)
+        for g in goal_steps(goal):
+            if g.get("object") and not home.find(g["object"], g.get("color"), g.get("room")):
+                raise HomeError(f"the home has no {g.get('color') or ''} {g['object']} "
+                                f"{'in the ' + g['room'] if g.get('room') else ''} for goal {g}")
+            if g.get("room") and g["room"] not in home.room_names:
+                raise HomeError(f"the home has no room {g['room']} for goal {g}")
+        self.goal = goal
+        text = options.get("instruction")
+        self.instruction = str(text) if text is not None else task_for(goal).instruction(
+            goal, rng, self.split)
+        self.home, self.grid = home, grid
+        self.world.build(home)
+        start = options.get("start")
+        x, y, th = start if start is not None else self._sample_start(rng)
+        self.world.set_pose(x, y, th)
+        self.dirt = Dirt(grid, rng)
+        self.smap = SemanticMap(grid, self.camera)
+        self.progress = GoalProgress(home, grid, goal, (x, y))
+        self.trail = [(x, y)]
+        self.periods = 0
+        self.decisions = 0
+        self._tokens = encode(self.instruction)
+        self._after_period(x, y, moved=0.0)
+        self._sense()
+        return self._obs(), self._info()
+
+    def _sample_start(self, rng: np.random.Generator) -> tuple[float, float, float]:
+        """A reachable pose away from the first step's region (outside its room for goto_room)."""
+        g = self.grid
+        first = goal_steps(self.goal)[0]
+        away = ~task_for(first).approach_region(self.home, g, first)
+        if first["task"] == "goto_room" and len(self.home.rooms) > 1:
+            away &= ~g.room_mask(first["room"])
+        cells = np.argwhere(g.reachable & away)
+        if len(cells) == 0:
+            cells = np.argwhere(g.reachable)
+        # Prefer starts at least START_DISTANCE from the region, so no episode is trivial.
+        region = np.argwhere(~away)[::7]
+        for _ in range(64):
+            r, c = cells[int(rng.integers(len(cells)))]
+            if len(region) == 0 or np.min(np.hypot(*(region - (r, c)).T)) * FINE.res >= \
+                    START_DISTANCE:
+                break
+        x, y = FINE.to_world(int(r), int(c))
+        return (x, y, float(rng.uniform(-np.pi, np.pi)))
+
+    # ---- one control period and sensing -------------------------------------------------------
+    def _period(self, v: float, w: float) -> bool:
+        """Apply (v, w) for one control period and update dirt, track and metrics."""
+        x0, y0, _ = self.world.pose()
+        touched = self.world.apply(v, w)
+        x, y, _ = self.world.pose()
+        self.periods += 1
+        if touched:
+            self.progress.collisions += 1
+        self._after_period(x, y, float(np.hypot(x - x0, y - y0)))
+        return touched
+
+    def _after_period(self, x: float, y: float, moved: float) -> None:
+        self.dirt.clean_at(x, y)
+        self.smap.mark_robot(x, y)
+        self.progress.after_motion((x, y), moved)
+        if moved > 0:
+            self.trail.append((x, y))
+
+    def _sense(self) -> None:
+        """Render the camera and write what it sees into the semantic layer."""
+        rgb, depth, seg = self.world.render_camera()
+        if self.perception == "oracle":
+            types, colors = self.world.oracle_labels(seg)
+        else:
+            types, colors = self.perception(rgb, depth)
+        self.smap.observe(types, colors, depth, self.world.pose())
+        self._frame = (rgb, depth, seg)
+
+    # ---- observation, info, render ------------------------------------------------------------
+    def _obs(self) -> dict[str, np.ndarray]:
+        rgb, depth, _ = self._frame
+        x, y, th = self.world.pose()
+        return {
+            "rgb": np.ascontiguousarray(rgb.transpose(2, 0, 1)),
+            "depth": np.clip(depth, 0.0, self.camera.far)[None].astype(np.float32),
+            "map": self.smap.as_array(self.dirt.cleaned, (x, y, th)),
+            "pose": np.array([np.clip(x, 0, EXTENT), np.clip(y, 0, EXTENT), np.cos(th),
+                              np.sin(th)], dtype=np.float32),
+            "instruction": self._tokens.copy(),
+        }
+
+    def _info(self) -> dict[str, Any]:
+        pr = self.progress
+        done = pr.stopped
+        return {
+            "instruction": self.instruction,
+            "goal": copy.deepcopy(self.goal),
+            "family": self.goal["task"],
+            "success": bool(pr.success),
+            "is_success": bool(pr.success),
+            "spl": pr.spl() if done else 0.0,
+            "coverage": pr.coverage(self.dirt.cleaned),
+            "collisions": int(pr.collisions),
+            "steps": int(self.decisions),
+            "periods": int(self.periods),
+            "distance": float(pr.distance),
+            "step_index": int(pr.index),
+        }
+
+    def metrics(self) -> dict[str, Any]:
+        """The episode's metrics now (SPL included even if the robot has not stopped)."""
+        info = self._info()
+        info["spl"] = self.progress.spl()
+        return info
+
+    def targets(self):
+        """Furniture the goal refers to (for pictures and the expert)."""
+        out = []
+        for g in goal_steps(self.goal):
+            if g.get("object"):
+                out.extend(self.home.find(g["object"], g.get("color"), g.get("room")))
+        return out
+
+    def render(self):
+        if self.render_mode != "rgb_array":
+            return None
+        from sim.render import draw_topdown
+
+        return draw_topdown(self.home, self.grid, self.world.pose(), self.dirt.cleaned,
+                            self.smap.semantic(), self.smap.seen.reshape(MAP_SIZE, MAP_SIZE),
+                            targets=self.targets(), trail=np.asarray(self.trail))
+
+    def close(self) -> None:
+        self.world.close()
+
+    # ---- helpers for skills and policies --------------------------------------------------
+    def cell_center(self, cell: int) -> tuple[float, float]:
+        return MAP.to_world(cell // MAP_SIZE, cell % MAP_SIZE)
+
+    def landing(self, cell: int) -> tuple[float, float]:
+        """Where navigating to a map cell ends: the reachable point nearest its centre."""
+        r, c = self.grid.nearest_reachable(*self.cell_center(cell))
+        return FINE.to_world(r, c)
+
+
+def _hi(n: int | tuple[int, int]) -> int:
+    return n if isinstance(n, int) else n[1]
+
+
+assert ROBOT_RADIUS > 0

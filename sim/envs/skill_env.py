@@ -1,0 +1,120 @@
+"""The skill-level env: one step is one decision, a skill and a cell of the map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from sim.catalog import CLEAN_RADIUS, FLAT, FURNITURE, RAISED
+from sim.envs.base import RoombyBaseEnv
+from sim.grid import FINE, FINE_RES, MAP_SIZE
+from sim.skills import CleanSkill, GridFrame, NavigateSkill
+
+SKILLS: tuple[str, ...] = ("stop", "navigate", "clean")
+STOP, NAVIGATE, CLEAN = range(3)
+N_CELLS = MAP_SIZE * MAP_SIZE
+OBJECT_SNAP = 0.2  # metres: a clean at a cell this close to a raised object or rug cleans it
+
+
+class RoombySkillEnv(RoombyBaseEnv):
+    """## Description
+    A robot vacuum in a procedurally generated PyBullet home follows a natural-language
+    instruction. Each step is a decision: the policy picks a skill and a cell of the 48x48 map
+    (25 cm cells, a 12 m square); classical skills drive the wheels for as many 0.1 s control
+    periods as they need, the camera writing the semantic layer of the map along the way.
+
+    ## Mission
+    The instruction, e.g. "vacuum under the red couch in the living room" (token ids in
+    `obs["instruction"]`; the text in `info["instruction"]`, the goal in `info["goal"]`).
+    Families: goto_object, goto_room, vacuum_under, vacuum_room, sequence (two steps).
+
+    ## Action Space
+    `MultiDiscrete([3, 2304])`: skill (0 stop, 1 navigate, 2 clean) and map cell
+    (row * 48 + col). navigate drives (A* + pure pursuit) to the reachable point nearest the
+    cell's centre. clean covers the floor under the raised object or rug within 0.2 m of the
+    cell, else the room the cell is in. stop ends the episode.
+
+    ## Observation
+    Dict: `rgb` uint8 (3, H, W), `depth` float32 (1, H, W) metres, `map` float32 (29, 48, 48)
+    (channels in `sim.semantic_map.MAP_CHANNELS`), `pose` (x, y, cos, sin), `instruction` int64
+    (32,) token ids, 0 = padding.
+
+    ## Rewards
+    -0.01 per decision, -0.01 per control period in contact with an obstacle, +1 x the gain in
+    cleaned fraction of the current step's region for vacuum steps, +0.5 when a step of a
+    sequence is completed, and at stop +1 on success or -0.2 otherwise.
+
+    ## Termination
+    Terminates when the policy chooses stop; truncated by the registered time limit (decisions).
+    `info` carries success, spl, coverage, collisions and steps (see `sim.progress`).
+    """
+
+    def __init__(self, *args: Any, render_every: int = 3, max_periods: int = 4000, **kw: Any):
+        super().__init__(*args, **kw)
+        self.render_every = render_every
+        self.max_periods = max_periods
+        self.action_space = spaces.MultiDiscrete([len(SKILLS), N_CELLS])
+        self._frame_ref = GridFrame(origin=(0.0, 0.0), res=FINE_RES, shape=FINE.shape)
+
+    def region_at(self, cell: int) -> np.ndarray:
+        """The floor a clean at `cell` covers: a raised object or rug there, else its room."""
+        x, y = self.cell_center(cell)
+        best, best_d = None, OBJECT_SNAP
+        for f in self.home.furniture:
+            if FURNITURE[f.type].kind not in (RAISED, FLAT):
+                continue
+            x0, y0, x1, y1 = f.footprint
+            d = float(np.hypot(max(x0 - x, 0, x - x1), max(y0 - y, 0, y - y1)))
+            if d <= best_d:
+                best, best_d = f, d
+        if best is not None:
+            return self.grid.footprint_mask(best) & self.grid.floor
+        room = self.home.room_at(x, y)
+        if room is None:
+            return np.zeros_like(self.grid.floor)
+        return self.grid.room_mask(room) & self.grid.floor
+
+    def _run(self, skill) -> None:
+        since = 0
+        for _ in range(self.max_periods):
+            cmd = skill.step(self.world.pose())
+            if cmd is None:
+                break
+            self._period(*cmd)
+            since += 1
+            if since >= self.render_every:
+                self._sense()
+                since = 0
+
+    def step(self, action):
+        skill, cell = int(action[0]), int(action[1])
+        if not (0 <= skill < len(SKILLS) and 0 <= cell < N_CELLS):
+            raise ValueError(f"action {action} is outside MultiDiscrete([{len(SKILLS)}, "
+                             f"{N_CELLS}])")
+        self.decisions += 1
+        pr = self.progress
+        before_cov = pr.region_coverage(self.dirt.cleaned)
+        before_step = pr.index
+        before_coll = pr.collisions
+        reward = -0.01
+        terminated = False
+        x, y, _ = self.world.pose()
+        if skill == STOP:
+            terminated = True
+            reward += 1.0 if pr.stop((x, y), self.dirt.cleaned) else -0.2
+        else:
+            if skill == NAVIGATE:
+                runner = NavigateSkill(self._frame_ref, self.grid.reachable, self.landing(cell))
+            else:
+                runner = CleanSkill(self._frame_ref, self.grid.reachable, self.region_at(cell),
+                                    radius=CLEAN_RADIUS)
+            self._run(runner)
+            x, y, _ = self.world.pose()
+            if pr.index == before_step and pr.current["task"].startswith("vacuum"):
+                reward += pr.region_coverage(self.dirt.cleaned) - before_cov
+            reward += 0.5 * pr.after_decision((x, y), self.dirt.cleaned)
+        reward -= 0.01 * (pr.collisions - before_coll)
+        self._sense()
+        return self._obs(), float(reward), terminated, False, self._info()

@@ -1,0 +1,107 @@
+"""Progress through a goal's steps during an episode, and the episode's metrics.
+
+Metrics (in every `info`):
+- success: the goal held when the robot stopped (every earlier step held, in order, at the end of
+  some decision or control period before).
+- spl (Anderson et al. 2018): success * l / max(p, l), with l the shortest path from the start
+  through the steps' regions (on the planner's grid) and p the distance the robot drove, less
+  what it drove inside the region of a vacuum step it was on (cleaning is the work, not a
+  detour).
+- coverage: mean over steps of the fraction of the step's region (target footprint or room)
+  whose reachable floor is clean.
+- collisions: control periods in which the robot touched an obstacle.
+- steps: decisions taken (skill env) or control periods (motor env).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.grid import FINE, FINE_RES, HomeGrid
+from sim.home import Home
+from sim.skills.astar import astar, path_length
+from sim.tasks import Task, goal_steps, task_for
+
+
+class GoalProgress:
+    """Which step of the goal is current, and the numbers the metrics need."""
+
+    def __init__(self, home: Home, grid: HomeGrid, goal: dict, start_xy: tuple[float, float]):
+        self.home, self.grid, self.goal = home, grid, goal
+        self.steps = goal_steps(goal)
+        self.tasks: list[Task] = [task_for(g) for g in self.steps]
+        pairs = list(zip(self.tasks, self.steps, strict=True))
+        self.regions = [t.region(home, grid, g) for t, g in pairs]
+        self.index = 0
+        self.start_xy = start_xy
+        self.distance = 0.0
+        self.travel = 0.0  # distance that counts for SPL
+        self.collisions = 0
+        self.stopped = False
+        self.success = False
+        self._approach = [t.approach_region(home, grid, g) for t, g in pairs]
+
+    @property
+    def current(self) -> dict:
+        return self.steps[self.index]
+
+    @property
+    def is_last(self) -> bool:
+        return self.index == len(self.steps) - 1
+
+    def achieved(self, k: int, xy: tuple[float, float], cleaned: np.ndarray) -> bool:
+        return self.tasks[k].achieved(self.home, self.grid, self.steps[k], xy, cleaned)
+
+    def after_motion(self, xy: tuple[float, float], moved: float) -> None:
+        """Account one control period of motion."""
+        self.distance += moved
+        r, c = FINE.to_cell(*xy)
+        cleaning = self.current["task"].startswith("vacuum") and self._approach[self.index][r, c]
+        if not cleaning:
+            self.travel += moved
+
+    def after_decision(self, xy: tuple[float, float], cleaned: np.ndarray) -> int:
+        """Advance past steps (all but the last) that now hold; returns how many advanced."""
+        n = 0
+        while not self.is_last and self.achieved(self.index, xy, cleaned):
+            self.index += 1
+            n += 1
+        return n
+
+    def stop(self, xy: tuple[float, float], cleaned: np.ndarray) -> bool:
+        self.after_decision(xy, cleaned)
+        self.stopped = True
+        self.success = self.is_last and self.achieved(self.index, xy, cleaned)
+        return self.success
+
+    def coverage(self, cleaned: np.ndarray) -> float:
+        pairs = zip(self.tasks, self.regions, strict=True)
+        vals = [t.region_coverage(self.grid, reg, cleaned) for t, reg in pairs]
+        return float(np.mean(vals))
+
+    def region_coverage(self, cleaned: np.ndarray) -> float:
+        """Coverage of the current step's region (for shaping rewards)."""
+        return self.tasks[self.index].region_coverage(self.grid, self.regions[self.index], cleaned)
+
+    def shortest_path(self) -> float:
+        """Geodesic length from the start through each step's region, in order."""
+        cell = self.grid.nearest_reachable(*self.start_xy)
+        total = 0.0
+        for approach in self._approach:
+            if approach[cell]:
+                continue
+            path = astar(self.grid.reachable, cell, approach)
+            if path is None:
+                return float("nan")
+            total += path_length(path, FINE_RES)
+            cell = path[-1]
+        return total
+
+    def spl(self) -> float:
+        if not self.success:
+            return 0.0
+        shortest = self.shortest_path()
+        p = self.travel
+        if not np.isfinite(shortest) or max(p, shortest) <= 0:
+            return 1.0
+        return float(shortest / max(p, shortest))
