@@ -51,18 +51,25 @@ LEG_COLOR: RGB = (0.10, 0.09, 0.08)
 ATTENTION_COLOR: RGB = (1.0, 0.08, 0.05)
 ATTENTION_ALPHA = 0.7
 TARGET_COLOR: RGB = (1.0, 0.92, 0.0)
+TARGET_RIM: RGB = (0.0, 0.0, 0.0)  # a thin dark line around the yellow, for contrast
 TRAIL_COLOR: RGB = (0.25, 0.75, 1.0)
 ROBOT_COLOR: RGB = (0.07, 0.07, 0.08)
 ROBOT_RIM: RGB = (0.45, 0.45, 0.48)
 HEADING_COLOR: RGB = (1.0, 1.0, 1.0)
-DOT_RIM: RGB = (0.05, 0.05, 0.05)
 DOT_NO_COLOR: RGB = (0.85, 0.85, 0.85)  # dot colour where no colour evidence stands out
 
 _COLOR_TABLE = np.array([COLORS[c] for c in COLOR_NAMES], dtype=np.float32)
 
+Box = tuple[int, int, int, int]  # row0, row1, col0, col1: a pixel slice
+
+
+def _col(color: Sequence[float] | np.ndarray) -> np.ndarray:
+    """A colour as a float32 column [3, 1, 1] that broadcasts over planar image blocks."""
+    return np.asarray(color, dtype=np.float32).reshape(3, 1, 1)
+
 
 class _Frame:
-    """The pixel frame of one picture: size, the world position of pixel edges, grid lookups."""
+    """The pixel frame of one picture: its size, where pixels lie in the world, grid lookups."""
 
     def __init__(self, home: Home, px_per_m: int):
         if px_per_m <= 0:
@@ -78,31 +85,39 @@ class _Frame:
         self.ys = self.top - (np.arange(self.height, dtype=np.float64) + 0.5) / self.ppm
 
     def cells(self, res: float, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """Row index per pixel row and column index per pixel column into a grid of `res`."""
-        rows = np.clip(np.floor(self.ys / res).astype(np.int64), 0, size - 1)
-        cols = np.clip(np.floor(self.xs / res).astype(np.int64), 0, size - 1)
+        """Grid row per pixel row and grid column per pixel column; `size` where off the grid."""
+        rows = np.floor(self.ys / res).astype(np.int64)
+        cols = np.floor(self.xs / res).astype(np.int64)
+        rows[(rows < 0) | (rows >= size)] = size
+        cols[(cols < 0) | (cols >= size)] = size
         return rows, cols
 
-    def inside(self, res: float, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """Which pixel rows / columns lie on the grid at all (the grid spans [0, size*res))."""
-        ext = res * size
-        return (self.ys >= 0) & (self.ys < ext), (self.xs >= 0) & (self.xs < ext)
-
-    def gather(self, arr: np.ndarray, res: float) -> np.ndarray:
-        """Per-pixel values of a square grid array `arr` [size, size, ...] (0 off the grid)."""
+    def gather(self, arr: np.ndarray, res: float, fill: float = 0, box: Box | None = None
+               ) -> np.ndarray:
+        """Per-pixel values [H, W] (or the `box` part) of a square grid `arr`; `fill` off it."""
         size = arr.shape[0]
         rows, cols = self.cells(res, size)
-        out = arr[rows[:, None], cols[None, :]]
-        rin, cin = self.inside(res, size)
-        if not (rin.all() and cin.all()):
-            out = out * (rin[:, None] & cin[None, :]).reshape(
-                rin.shape + cin.shape + (1,) * (out.ndim - 2))
-        return out
+        if box is not None:
+            rows, cols = rows[box[0]:box[1]], cols[box[2]:box[3]]
+        padded = np.pad(arr, ((0, 1), (0, 1)), constant_values=fill)
+        # Columns first: taking whole rows of the wide result last is the fast order.
+        return padded.take(cols, axis=1).take(rows, axis=0)
+
+    def grid_box(self, active: np.ndarray, res: float) -> Box | None:
+        """The pixel box covering the grid cells set in `active` [size, size], if any show."""
+        size = active.shape[0]
+        rows, cols = self.cells(res, size)
+        r_on = np.append(active.any(axis=1), False)[rows]
+        c_on = np.append(active.any(axis=0), False)[cols]
+        rr, cc = np.flatnonzero(r_on), np.flatnonzero(c_on)
+        if len(rr) == 0 or len(cc) == 0:
+            return None
+        return (int(rr[0]), int(rr[-1]) + 1, int(cc[0]), int(cc[-1]) + 1)
 
     def to_pixel(self, x: float, y: float) -> tuple[int, int]:
         return (math.floor((x - self.left) * self.ppm), math.floor((self.top - y) * self.ppm))
 
-    def rect(self, r: Rect, min_px: int = 0, clip: bool = True) -> tuple[int, int, int, int]:
+    def rect(self, r: Rect, min_px: int = 0, clip: bool = True) -> Box:
         """Pixel slice bounds (row0, row1, col0, col1) of a world rect, clipped to the picture
         unless `clip` is False.
 
@@ -130,41 +145,58 @@ def world_to_pixel(home: Home, x: float, y: float, px_per_m: int = 40) -> tuple[
     return _Frame(home, px_per_m).to_pixel(x, y)
 
 
-def _blend(img: np.ndarray, mask: np.ndarray, color: Sequence[float] | np.ndarray,
-           alpha: float | np.ndarray) -> None:
-    """In place: ``img = img + alpha * (color - img)`` where `mask` is set."""
-    col = np.asarray(color, dtype=np.float32)
-    if np.ndim(alpha) == 0:
-        img[mask] += float(alpha) * (col - img[mask])
-    else:
-        a = np.asarray(alpha, dtype=np.float32)[mask][:, None]
-        img[mask] += a * (col - img[mask])
+# Drawing primitives work on a planar float32 image [3, H, W] in 0..1: per-pixel weights
+# [H, W] then broadcast over the leading channel axis, which keeps numpy's inner loops long.
 
 
-def _fill(img: np.ndarray, box: tuple[int, int, int, int], color: Sequence[float],
+def _fill(img: np.ndarray, box: Box, color: Sequence[float] | np.ndarray,
           alpha: float = 1.0) -> None:
     r0, r1, c0, c1 = box
     if r0 >= r1 or c0 >= c1:
         return
-    sub = img[r0:r1, c0:c1]
+    sub = img[:, r0:r1, c0:c1]
     if alpha >= 1.0:
-        sub[...] = color
+        sub[...] = _col(color)
     else:
-        sub += alpha * (np.asarray(color, dtype=np.float32) - sub)
+        sub += alpha * (_col(color) - sub)
 
 
-def _outline(img: np.ndarray, box: tuple[int, int, int, int], color: Sequence[float],
-             t: int, outward: bool = False) -> None:
+def _blend_box(img: np.ndarray, box: Box, alpha: np.ndarray,
+               color: Sequence[float]) -> None:
+    """In place over `box`: ``img = img + alpha * (color - img)`` with per-pixel `alpha`."""
+    r0, r1, c0, c1 = box
+    sub = img[:, r0:r1, c0:c1]
+    sub += alpha * (_col(color) - sub)
+
+
+def _outline(img: np.ndarray, box: Box, color: Sequence[float], t: int,
+             outward: bool = False) -> None:
     """A rectangle outline `t` pixels thick, inside `box` (or just outside it when `outward`)."""
     r0, r1, c0, c1 = box
     if outward:
         r0, r1, c0, c1 = r0 - t, r1 + t, c0 - t, c1 + t
-    h, w = img.shape[:2]
+    h, w = img.shape[1:]
+    col = _col(color)
     for a0, a1, b0, b1 in ((r0, r0 + t, c0, c1), (r1 - t, r1, c0, c1),
                            (r0, r1, c0, c0 + t), (r0, r1, c1 - t, c1)):
         a0, a1, b0, b1 = max(a0, 0), min(a1, h), max(b0, 0), min(b1, w)
         if a0 < a1 and b0 < b1:
-            img[a0:a1, b0:b1] = color
+            img[:, a0:a1, b0:b1] = col
+
+
+def _plot(img: np.ndarray, us: np.ndarray, vs: np.ndarray, color: Sequence[float],
+          width: int) -> None:
+    """Set the pixels under points (us = column, vs = row, in pixels), `width` pixels wide."""
+    h, w = img.shape[1:]
+    cols = np.floor(us).astype(np.int64)
+    rows = np.floor(vs).astype(np.int64)
+    col = np.asarray(color, dtype=np.float32)[:, None]
+    lo = -(width // 2)
+    for dr in range(lo, lo + width):
+        for dc in range(lo, lo + width):
+            r, c = rows + dr, cols + dc
+            ok = (r >= 0) & (r < h) & (c >= 0) & (c < w)
+            img[:, r[ok], c[ok]] = col
 
 
 def _furniture_color(f: Furniture) -> RGB:
@@ -181,20 +213,6 @@ def _check_shape(name: str, arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarr
     if a.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
     return a
-
-
-def _plot(img: np.ndarray, us: np.ndarray, vs: np.ndarray, color: Sequence[float],
-          width: int) -> None:
-    """Set the pixels under points (us = column, vs = row, in pixels), `width` pixels wide."""
-    h, w = img.shape[:2]
-    cols = np.floor(us).astype(np.int64)
-    rows = np.floor(vs).astype(np.int64)
-    lo = -(width // 2)
-    for dr in range(lo, lo + width):
-        for dc in range(lo, lo + width):
-            r, c = rows + dr, cols + dc
-            ok = (r >= 0) & (r < h) & (c >= 0) & (c < w)
-            img[r[ok], c[ok]] = color
 
 
 def _draw_segments(img: np.ndarray, frame: _Frame, pts: np.ndarray, color: Sequence[float],
@@ -230,10 +248,10 @@ def _draw_robot(img: np.ndarray, frame: _Frame, pose: tuple[float, float, float]
     dv = np.arange(r0, r1) + 0.5 - cv
     du = np.arange(c0, c1) + 0.5 - cu
     d = np.sqrt(dv[:, None] ** 2 + du[None, :] ** 2)
-    sub = img[r0:r1, c0:c1]
-    sub[d <= rad] = ROBOT_COLOR
+    sub = img[:, r0:r1, c0:c1]
     rim = max(1.0, 0.1 * rad)
-    sub[(d <= rad) & (d > rad - rim)] = ROBOT_RIM
+    sub[:, d <= rad] = np.asarray(ROBOT_RIM, dtype=np.float32)[:, None]
+    sub[:, d <= rad - rim] = np.asarray(ROBOT_COLOR, dtype=np.float32)[:, None]
     # Heading: a white line from part-way out to the rim (the centre pixel stays dark).
     t = np.linspace(0.45 * rad, 0.95 * rad, max(int(rad) * 2, 4))
     _plot(img, cu + t * math.cos(yaw), cv - t * math.sin(yaw), HEADING_COLOR,
@@ -245,27 +263,35 @@ def _draw_semantic(img: np.ndarray, frame: _Frame, semantic: np.ndarray) -> None
     nt = len(FURNITURE_TYPES)
     type_ev = semantic[:nt].max(axis=0)
     hot = type_ev > SEMANTIC_THRESHOLD
-    if not hot.any():
+    box = frame.grid_box(hot, MAP_RES) if hot.any() else None
+    if box is None:
         return
+    r0, r1, c0, c1 = box
     col_ev = semantic[nt:]
-    best = col_ev.argmax(axis=0)
-    rgb = _COLOR_TABLE[best]
+    rgb = _COLOR_TABLE[col_ev.argmax(axis=0)]  # [48, 48, 3]
     rgb[col_ev.max(axis=0) < 0.2] = DOT_NO_COLOR
-    # Dot radius in cell units grows with the evidence.
-    radius = np.where(hot, 0.18 + 0.17 * np.clip((type_ev - SEMANTIC_THRESHOLD)
-                                                  / (1 - SEMANTIC_THRESHOLD), 0, 1), 0.0)
+    # Dot radius in cell units grows with the evidence; 0 where there is no dot.
+    strength = np.clip((type_ev - SEMANTIC_THRESHOLD) / (1 - SEMANTIC_THRESHOLD), 0, 1)
+    radius = np.where(hot, 0.16 + 0.16 * strength, 0.0).astype(np.float32)
+    table = np.concatenate([radius[None], rgb.transpose(2, 0, 1)])  # [4, 48, 48]
     rows, cols = frame.cells(MAP_RES, MAP_SIZE)
-    rin, cin = frame.inside(MAP_RES, MAP_SIZE)
-    fy = frame.ys / MAP_RES - np.floor(frame.ys / MAP_RES) - 0.5
-    fx = frame.xs / MAP_RES - np.floor(frame.xs / MAP_RES) - 0.5
-    d = np.sqrt(fy[:, None] ** 2 + fx[None, :] ** 2)
-    rad_px = radius[rows[:, None], cols[None, :]] * (rin[:, None] & cin[None, :])
+    table = np.pad(table, ((0, 0), (0, 1), (0, 1)))
+    px = table.take(cols[c0:c1], axis=2).take(rows[r0:r1], axis=1)  # [4, h, w]
+    rad = px[0]
+    ys, xs = frame.ys[r0:r1] / MAP_RES, frame.xs[c0:c1] / MAP_RES
+    fy = (ys - np.floor(ys) - 0.5).astype(np.float32)
+    fx = (xs - np.floor(xs) - 0.5).astype(np.float32)
+    d2 = fy[:, None] ** 2 + fx[None, :] ** 2
     rim = 1.0 / (frame.ppm * MAP_RES)  # one pixel, in cell units
-    dot = d <= rad_px
-    ring = (~dot) & (d <= rad_px + rim) & (rad_px > 0)
-    img[ring] = DOT_RIM
-    rr, cc = np.nonzero(dot)
-    img[rr, cc] = rgb[rows[rr], cols[cc]]
+    sub = img[:, r0:r1, c0:c1]
+    # Branch-free masked writes (multiply-adds beat boolean indexing here): a dark ring, then
+    # the dot's colour inside it.
+    ring = ((d2 <= (rad + rim) ** 2) & (rad > 0)).astype(np.float32)
+    sub *= 1.0 - ring
+    dot = (d2 <= rad * rad).astype(np.float32)
+    diff = px[1:] - sub
+    diff *= dot
+    sub += diff
 
 
 def draw_topdown(
@@ -282,18 +308,19 @@ def draw_topdown(
 ) -> np.ndarray:
     """A top-down picture of the home, uint8 [H, W, 3], north up.
 
-    The picture covers `home.bounds()` plus a 0.3 m margin; `world_to_pixel` maps world points
-    into it. Layers, bottom to top: room floors (tinted per room type), rugs, `cleaned` fine
-    cells (bool [240, 240], tinted green), furniture (solid filled; raised as an outline with a
-    see-through top and dark legs), walls, darkening of unseen map cells (`seen` [48, 48] in
-    0..1), `semantic` evidence dots ([18, 48, 48]: type channels in FURNITURE_TYPES order, then
-    colour channels in COLOR_NAMES order; a dot in the strongest colour where type evidence
-    > 0.3), `attention` ([48, 48], red heat normalised to its max), `targets` (yellow outlines),
-    the `trail` ([N, 2] world xy) and the robot at `pose` (x, y, yaw) with its heading.
+    The picture covers `home.bounds()` plus a 0.3 m margin at `px_per_m` pixels per metre;
+    `world_to_pixel` maps world points into it. Layers, bottom to top: room floors (tinted per
+    room type), rugs, `cleaned` fine cells (bool [240, 240], tinted green), furniture (solid ones
+    filled; raised ones as an outline with a see-through top and dark legs), walls, darkening of
+    unseen map cells (`seen` [48, 48] in 0..1), `semantic` evidence dots ([18, 48, 48]: type
+    channels in FURNITURE_TYPES order, then colour channels in COLOR_NAMES order; a dot in the
+    strongest colour where type evidence > 0.3), `attention` ([48, 48] non-negative, a red heat
+    normalised to its max), `targets` (yellow outlines), the `trail` ([N, 2] world xy) and the
+    robot at `pose` (x, y, yaw) with its heading.
     """
     frame = _Frame(home, px_per_m)
-    img = np.empty((frame.height, frame.width, 3), dtype=np.float32)
-    img[...] = BACKGROUND
+    img = np.empty((3, frame.height, frame.width), dtype=np.float32)
+    img[...] = _col(BACKGROUND)
     floor = np.asarray(FLOOR_COLOR, dtype=np.float32)
 
     for room in home.rooms:
@@ -310,8 +337,10 @@ def draw_topdown(
     if cleaned is not None:
         cl = _check_shape("cleaned", cleaned, (FINE_SIZE, FINE_SIZE)).astype(bool)
         cl = cl & (grid.room_label > 0)
-        if cl.any():
-            _blend(img, frame.gather(cl, FINE_RES), CLEANED_COLOR, CLEANED_ALPHA)
+        box = frame.grid_box(cl, FINE_RES) if cl.any() else None
+        if box is not None:
+            alpha = np.where(cl, np.float32(CLEANED_ALPHA), np.float32(0))
+            _blend_box(img, box, frame.gather(alpha, FINE_RES, 0.0, box), CLEANED_COLOR)
 
     edge = max(2, round(0.05 * frame.ppm))
     for f in home.furniture:
@@ -327,15 +356,13 @@ def draw_topdown(
             _fill(img, box, color)
             _outline(img, box, tuple(0.55 * v for v in color), 1)
 
-    for w in wall_rects(home):
+    walls = getattr(grid, "walls", None)
+    for w in walls if walls is not None else wall_rects(home):
         _fill(img, frame.rect(w, min_px=1), WALL_COLOR)
 
     if seen is not None:
         s = np.clip(_check_shape("seen", seen, (MAP_SIZE, MAP_SIZE)).astype(np.float32), 0, 1)
-        factor = frame.gather(UNSEEN_FLOOR + (1 - UNSEEN_FLOOR) * s, MAP_RES)
-        rin, cin = frame.inside(MAP_RES, MAP_SIZE)
-        factor = np.where(rin[:, None] & cin[None, :], factor, UNSEEN_FLOOR)
-        img *= factor[:, :, None]
+        img *= frame.gather(UNSEEN_FLOOR + (1 - UNSEEN_FLOOR) * s, MAP_RES, UNSEEN_FLOOR)
 
     if semantic is not None:
         sem = _check_shape("semantic", semantic, (N_SEMANTIC, MAP_SIZE, MAP_SIZE))
@@ -345,19 +372,31 @@ def draw_topdown(
         att = _check_shape("attention", attention, (MAP_SIZE, MAP_SIZE)).astype(np.float32)
         top = float(att.max())
         if top > 0:
-            a = frame.gather(np.clip(att / top, 0, 1) * ATTENTION_ALPHA, MAP_RES)
-            _blend(img, a > 0.01, ATTENTION_COLOR, a)
+            a = np.clip(att / top, 0, 1) * ATTENTION_ALPHA
+            a[a < 0.01] = 0
+            box = frame.grid_box(a > 0, MAP_RES)
+            if box is not None:
+                _blend_box(img, box, frame.gather(a, MAP_RES, 0.0, box), ATTENTION_COLOR)
 
     thick = max(2, round(0.08 * frame.ppm))
     for f in targets:
-        _outline(img, frame.rect(f.footprint, clip=False), TARGET_COLOR, thick, outward=True)
+        box = frame.rect(f.footprint, clip=False)
+        _outline(img, box, TARGET_COLOR, thick, outward=True)
+        r0, r1, c0, c1 = box
+        _outline(img, (r0 - thick, r1 + thick, c0 - thick, c1 + thick), TARGET_RIM, 1, True)
 
     if trail is not None:
-        pts = np.asarray(trail, dtype=np.float64).reshape(-1, 2)
+        pts = np.asarray(trail, dtype=np.float64)
+        pts = pts[:, :2] if pts.ndim == 2 else pts.reshape(-1, 2)  # (x, y[, yaw]) rows
         pts = pts[np.isfinite(pts).all(axis=1)]
         _draw_segments(img, frame, pts, TRAIL_COLOR, max(1, round(frame.ppm / 25)))
 
     if pose is not None:
         _draw_robot(img, frame, pose)
 
-    return (np.clip(img, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    img *= 255.0
+    img += 0.5
+    out = np.empty((frame.height, frame.width, 3), dtype=np.uint8)
+    for c in range(3):  # planar float -> interleaved bytes (values stay within 0..255.5)
+        np.copyto(out[..., c], img[c], casting="unsafe")
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -70,6 +71,8 @@ class RoombyBaseEnv(gym.Env):
         self.home: Home | None = None
         self.grid: HomeGrid | None = None
         self._frame: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # Called after every camera frame (e.g. to record a video of the whole episode).
+        self.on_sense: Callable[[], None] | None = None
 
     # ---- episode set-up ------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -176,6 +179,8 @@ class RoombyBaseEnv(gym.Env):
             types, colors = self.perception(rgb, depth)
         self.smap.observe(types, colors, depth, self.world.pose())
         self._frame = (rgb, depth, seg)
+        if self.on_sense is not None:
+            self.on_sense()
 
     # ---- observation, info, render ------------------------------------------------------------
     def _obs(self) -> dict[str, np.ndarray]:
@@ -222,14 +227,23 @@ class RoombyBaseEnv(gym.Env):
                 out.extend(self.home.find(g["object"], g.get("color"), g.get("room")))
         return out
 
+    def camera_frame(self) -> np.ndarray:
+        """The latest camera image, HxWx3 uint8."""
+        return self._frame[0]
+
     def render(self):
         if self.render_mode != "rgb_array":
             return None
+        return self.topdown()
+
+    def topdown(self, attention: np.ndarray | None = None) -> np.ndarray:
+        """A top-down picture: home, robot, trail, target, cleaned floor, semantic layer."""
         from sim.render import draw_topdown
 
         return draw_topdown(self.home, self.grid, self.world.pose(), self.dirt.cleaned,
                             self.smap.semantic(), self.smap.seen.reshape(MAP_SIZE, MAP_SIZE),
-                            targets=self.targets(), trail=np.asarray(self.trail))
+                            targets=self.targets(), trail=np.asarray(self.trail),
+                            attention=attention)
 
     def close(self) -> None:
         self.world.close()

@@ -222,10 +222,8 @@ def coverage_waypoints(
         for row, runs in lines:
             ordered = runs if forward else [(b, a) for a, b in reversed(runs)]
             for a, b in ordered:
-                if tour:
-                    sweep[-1] = False
                 tour.append((row, a))
-                sweep.append(True)
+                sweep.append(b != a)
                 if b != a:
                     tour.append((row, b))
                     sweep.append(False)

@@ -1,0 +1,1 @@
+"""Roomby's mind: policies, training, evaluation, the CLI."""

@@ -1,0 +1,295 @@
+"""`roomby`: one command-line entry point with subcommands.
+
+Only subcommands that work are listed; each part of Roomby adds its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from agent.config import ConfigError, RoombyConfig, load_config
+
+EPILOG = """examples:
+  roomby run "vacuum under the red couch in the living room" --video out.mp4
+  roomby parse "Roomby, you forgot to vacuum the spot under the red couch in the living room!"
+  roomby eval --policy expert --split heldout --episodes 20
+  roomby home generate --seed 7 --out flat.json && roomby home check flat.json
+Config: every subcommand that builds an env takes --config FILE.yaml and --set section.key=value
+(see configs/env.yaml)."""
+
+FAMILY_IDS = {
+    "goto_object": "Roomby/GoToObject-v0",
+    "goto_room": "Roomby/GoToRoom-v0",
+    "vacuum_under": "Roomby/VacuumUnder-v0",
+    "vacuum_room": "Roomby/VacuumRoom-v0",
+    "sequence": "Roomby/Sequence-v0",
+}
+
+
+def _add_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="YAML config with any of its sections")
+    p.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="SECTION.KEY=VALUE", help="override one config key (repeatable)")
+
+
+def _config(args: argparse.Namespace) -> RoombyConfig:
+    return load_config(args.config, args.overrides)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="roomby",
+        description="Roomby, an instruction-following robot vacuum: run commands in simulated "
+                    "homes, evaluate policies, parse commands, make homes.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
+
+    p = sub.add_parser("run", help="carry out one command in a simulated home",
+                       description="Carry out one command in a generated (or given) home and "
+                                   "print the outcome.")
+    p.add_argument("instruction", help='e.g. "vacuum under the red couch in the living room"')
+    p.add_argument("--policy", default="expert", choices=["expert", "random"],
+                   help="who decides: the privileged expert (default until a learned policy "
+                        "ships) or uniform random actions")
+    p.add_argument("--seed", type=int, default=0, help="home and episode seed (default 0)")
+    p.add_argument("--home", metavar="FILE", help="a home JSON (see `roomby home`) instead of "
+                                                  "a generated one")
+    p.add_argument("--video", metavar="OUT", help="record the episode (.mp4 or .gif): camera "
+                                                  "and top-down map side by side")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_config_args(p)
+
+    p = sub.add_parser("eval", help="success, SPL and coverage of a policy per task family",
+                       description="Evaluate a policy over generated episodes, per task family.")
+    p.add_argument("--policy", default="expert", choices=["expert", "random"])
+    p.add_argument("--split", default=None,
+                   help="train | heldout | heldout_phrasing | heldout_pairs (default: env.split)")
+    p.add_argument("--episodes", type=int, default=20, help="episodes per family (default 20)")
+    p.add_argument("--families", default=",".join(FAMILY_IDS),
+                   help=f"comma-separated families (default: {','.join(FAMILY_IDS)})")
+    p.add_argument("--env", metavar="ID", help="evaluate this registered id only (e.g. "
+                                               "Roomby/Mixed-OneRoom-v0)")
+    p.add_argument("--seed", type=int, default=0, help="first episode seed (default 0)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_config_args(p)
+
+    p = sub.add_parser("parse", help="the goal a command means",
+                       description="Print the goal (sim schema) a command means, or say which "
+                                   "words could not be placed.")
+    p.add_argument("instruction")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("home", help="generate or check a home JSON file",
+                       description="Homes are JSON files: generate one to edit, or check yours.")
+    hsub = p.add_subparsers(dest="home_command", metavar="ACTION", required=True)
+    g = hsub.add_parser("generate", help="write a generated home")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--rooms", type=int, default=None, help="number of rooms (1-6)")
+    g.add_argument("--out", required=True, metavar="FILE")
+    g.add_argument("--picture", metavar="PNG", help="also write a top-down picture")
+    c = hsub.add_parser("check", help="validate a home file")
+    c.add_argument("file")
+    return parser
+
+
+# ---- subcommands ---------------------------------------------------------------------------
+def cmd_parse(args: argparse.Namespace) -> int:
+    from sim.language import parse
+
+    res = parse(args.instruction)
+    if args.json:
+        print(json.dumps(res.to_dict()))
+    elif res.goal is None:
+        print(f"not understood: {res.error}", file=sys.stderr)
+    else:
+        print(json.dumps(res.goal))
+        if res.unknown_words:
+            print(f"(ignored unknown words: {', '.join(res.unknown_words)})", file=sys.stderr)
+    return 0 if res.goal is not None else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from agent.episode import make_policy, run_episode
+    from sim.language import parse
+
+    res = parse(args.instruction)
+    if res.goal is None:
+        msg = {"error": f"not a command I can carry out: {res.error}",
+               "unknown_words": res.unknown_words}
+        print(json.dumps(msg) if args.json else msg["error"], file=sys.stdout if args.json
+              else sys.stderr)
+        return 2
+    cfg = _config(args)
+    env = cfg.env.make()
+    options: dict[str, Any] = {"goal": res.goal, "instruction": args.instruction}
+    if args.home:
+        from sim.home import Home
+
+        options["home"] = Home.load(args.home)
+    writer = None
+    try:
+        policy = make_policy(args.policy, env, args.seed)
+        if args.video:
+            writer = _start_video(env, args.video)
+
+        def on_step(step: int, action: Any, info: dict) -> None:
+            if not args.json:
+                print(f"decision {step}: {_describe(env, action)}", file=sys.stderr)
+
+        out = run_episode(env, policy, args.seed, options, on_step)
+    finally:
+        if writer is not None:
+            writer.close()
+        env.close()
+    out["policy"] = args.policy
+    if args.video:
+        out["video"] = args.video
+    if args.json:
+        print(json.dumps(out))
+    else:
+        verdict = "SUCCESS" if out["success"] else "FAILED"
+        print(f"{verdict}: {out['instruction']!r} -> {json.dumps(out['goal'])}")
+        print(f"  decisions {out['steps']}, control periods {out['periods']}, "
+              f"driven {out['distance']:.1f} m, SPL {out['spl']:.2f}, "
+              f"coverage {out['coverage']:.2f}, collisions {out['collisions']}")
+        if args.video:
+            print(f"  video: {args.video}")
+    return 0 if out["success"] else 1
+
+
+def _describe(env: Any, action: Any) -> str:
+    from sim.envs.skill_env import SKILLS
+    from sim.grid import MAP_SIZE
+
+    try:
+        skill, cell = int(action[0]), int(action[1])
+    except (TypeError, IndexError):
+        return f"action {int(action)}"
+    x, y = env.unwrapped.cell_center(cell)
+    where = f" cell ({cell // MAP_SIZE}, {cell % MAP_SIZE}) at ({x:.2f}, {y:.2f}) m"
+    return SKILLS[skill] + ("" if skill == 0 else where)
+
+
+def _start_video(env: Any, path: str):
+    from agent.video import VideoWriter, compose
+
+    writer = VideoWriter(path, fps=10)
+    writer.__enter__()
+    base = env.unwrapped
+
+    def grab() -> None:
+        pr = base.progress
+        footer = f"{base.instruction}  |  decision {base.decisions}  step {pr.index + 1}/" \
+                 f"{len(pr.steps)}  coverage {pr.coverage(base.dirt.cleaned):.2f}"
+        writer.add(compose([base.camera_frame(), base.topdown()], ["camera", "map"],
+                           footer=footer))
+
+    base.on_sense = grab
+    return writer
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from agent.episode import make_policy, run_episode, summarize
+
+    cfg = _config(args)
+    if args.split:
+        cfg.env.split = args.split
+    if args.episodes < 1:
+        raise ConfigError("--episodes must be at least 1")
+    if args.env:
+        plan = [(args.env, None)]
+    else:
+        families = [f.strip() for f in args.families.split(",") if f.strip()]
+        bad = [f for f in families if f not in FAMILY_IDS]
+        if bad:
+            raise ConfigError(f"unknown families {bad}; known: {list(FAMILY_IDS)}")
+        plan = [(FAMILY_IDS[f], f) for f in families]
+    results = []
+    bar = tqdm(total=len(plan) * args.episodes, desc="eval", unit="ep", file=sys.stderr,
+               disable=None)
+    for env_id, _family in plan:
+        cfg.env.id = env_id
+        env = cfg.env.make()
+        try:
+            for i in range(args.episodes):
+                seed = args.seed + i
+                policy = make_policy(args.policy, env, seed)
+                results.append(run_episode(env, policy, seed))
+                bar.update(1)
+        finally:
+            env.close()
+    bar.close()
+    summary = summarize(results)
+    summary = {"policy": args.policy, "split": cfg.env.split, **summary, "results": results}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"policy {args.policy}, split {cfg.env.split}, {args.episodes} episodes per "
+              f"family")
+        print(f"{'family':14s} {'episodes':>8s} {'success':>8s} {'SPL':>6s} {'coverage':>9s} "
+              f"{'collisions':>10s} {'decisions':>9s}")
+        rows = [*summary["by_task"].items(), ("all", summary)]
+        for name, s in rows:
+            print(f"{name:14s} {s['episodes']:8d} {s['success_rate']:8.3f} {s['spl']:6.3f} "
+                  f"{s['coverage']:9.3f} {s['collisions']:10.2f} {s['steps']:9.1f}")
+    return 0
+
+
+def cmd_home(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from sim.home import Home, HomeError
+    from sim.home_generator import generate_home_and_grid
+
+    if args.home_command == "generate":
+        if args.rooms is not None and not 1 <= args.rooms <= 6:
+            raise ConfigError(f"--rooms must be 1 to 6, got {args.rooms}")
+        n = args.rooms if args.rooms is not None else (3, 6)
+        home, grid = generate_home_and_grid(np.random.default_rng(args.seed), n)
+        home.seed = args.seed
+        home.save(args.out)
+        print(f"wrote {args.out}: rooms {home.room_names}, {len(home.furniture)} pieces")
+        if args.picture:
+            import imageio.v3 as iio
+
+            from sim.render import draw_topdown
+
+            iio.imwrite(args.picture, draw_topdown(home, grid, None, None, None, None))
+            print(f"wrote {args.picture}")
+        return 0
+    try:
+        home = Home.load(args.file)
+    except HomeError as e:
+        print(f"invalid: {e}", file=sys.stderr)
+        return 1
+    print(f"ok: {args.file}: rooms {home.room_names}, {len(home.furniture)} pieces")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "eval": cmd_eval, "parse": cmd_parse, "home": cmd_home}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as e:
+        print(f"roomby {args.command}: config error: {e}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as e:
+        print(f"roomby {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
