@@ -12,6 +12,8 @@ from typing import Any
 
 from agent.config import ConfigError, RoombyConfig, load_config
 
+FAMILIES = "goto_object,goto_room,vacuum_under,vacuum_room,sequence"
+
 EPILOG = """examples:
   roomby run "vacuum under the red couch in the living room" --video out.mp4
   roomby parse "Roomby, you forgot to vacuum the spot under the red couch in the living room!"
@@ -20,13 +22,6 @@ EPILOG = """examples:
 Config: every subcommand that builds an env takes --config FILE.yaml and --set section.key=value
 (see configs/env.yaml)."""
 
-FAMILY_IDS = {
-    "goto_object": "Roomby/GoToObject-v0",
-    "goto_room": "Roomby/GoToRoom-v0",
-    "vacuum_under": "Roomby/VacuumUnder-v0",
-    "vacuum_room": "Roomby/VacuumRoom-v0",
-    "sequence": "Roomby/Sequence-v0",
-}
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
@@ -68,11 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default=None,
                    help="train | heldout | heldout_phrasing | heldout_pairs (default: env.split)")
     p.add_argument("--episodes", type=int, default=20, help="episodes per family (default 20)")
-    p.add_argument("--families", default=",".join(FAMILY_IDS),
-                   help=f"comma-separated families (default: {','.join(FAMILY_IDS)})")
+    p.add_argument("--families", default=FAMILIES,
+                   help=f"comma-separated families (default: {FAMILIES})")
     p.add_argument("--env", metavar="ID", help="evaluate this registered id only (e.g. "
                                                "Roomby/Mixed-OneRoom-v0)")
     p.add_argument("--seed", type=int, default=0, help="first episode seed (default 0)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_config_args(p)
 
@@ -192,9 +188,8 @@ def _start_video(env: Any, path: str):
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from agent.episode import make_policy, run_episode, summarize
+    from agent.episode import summarize
+    from agent.evaluate import FAMILY_IDS, evaluate
 
     cfg = _config(args)
     if args.split:
@@ -202,28 +197,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.episodes < 1:
         raise ConfigError("--episodes must be at least 1")
     if args.env:
-        plan = [(args.env, None)]
+        env_ids = [args.env]
     else:
         families = [f.strip() for f in args.families.split(",") if f.strip()]
         bad = [f for f in families if f not in FAMILY_IDS]
         if bad:
             raise ConfigError(f"unknown families {bad}; known: {list(FAMILY_IDS)}")
-        plan = [(FAMILY_IDS[f], f) for f in families]
-    results = []
-    bar = tqdm(total=len(plan) * args.episodes, desc="eval", unit="ep", file=sys.stderr,
-               disable=None)
-    for env_id, _family in plan:
-        cfg.env.id = env_id
-        env = cfg.env.make()
-        try:
-            for i in range(args.episodes):
-                seed = args.seed + i
-                policy = make_policy(args.policy, env, seed)
-                results.append(run_episode(env, policy, seed))
-                bar.update(1)
-        finally:
-            env.close()
-    bar.close()
+        env_ids = [FAMILY_IDS[f] for f in families]
+    results = evaluate(cfg.env, env_ids, args.episodes, args.policy, args.seed, args.workers)
     summary = summarize(results)
     summary = {"policy": args.policy, "split": cfg.env.split, **summary, "results": results}
     if args.json:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.catalog import CLEAN_RADIUS, FLAT, FURNITURE
-from sim.grid import FINE, FINE_RES, HomeGrid
+from sim.grid import BLOCK, FINE, FINE_RES, MAP_SIZE, HomeGrid
 from sim.skills.coverage import disc_offsets
 
 
@@ -26,6 +26,8 @@ class Dirt:
         self.amount = np.where(grid.floor, base, 0.0).astype(np.float32)
         self.total = float(self.amount.sum())
         self.cleaned = np.zeros_like(grid.floor)
+        # Cleaned fine cells per map cell, kept as cells are cleaned (the map's cleaned channel).
+        self.map_counts = np.zeros(MAP_SIZE * MAP_SIZE, dtype=np.float32)
         self._disc = disc_offsets(CLEAN_RADIUS / FINE_RES)
 
     def clean_at(self, x: float, y: float) -> float:
@@ -37,5 +39,13 @@ class Dirt:
         rr, cc = rr[ok], cc[ok]
         got = float(self.amount[rr, cc].sum())
         self.amount[rr, cc] = 0.0
-        self.cleaned[rr, cc] |= self.grid.floor[rr, cc]
+        new = self.grid.floor[rr, cc] & ~self.cleaned[rr, cc]
+        if new.any():
+            rn, cn = rr[new], cc[new]
+            self.cleaned[rn, cn] = True
+            np.add.at(self.map_counts, (rn // BLOCK) * MAP_SIZE + cn // BLOCK, 1.0)
         return got
+
+    def map_fraction(self) -> np.ndarray:
+        """Fraction of each map cell's fine cells that are clean, [48, 48]."""
+        return (self.map_counts / BLOCK**2).reshape(MAP_SIZE, MAP_SIZE)

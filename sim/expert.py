@@ -22,7 +22,7 @@ from sim.semantic_map import N_TYPES
 from sim.tasks import CLEAN_FRACTION, GOTO_RADIUS
 from sim.tasks.goto_object import footprint_distance
 
-SEEN_HITS = 4.0  # pixels of the target's type and of its colour that must have landed on it
+SEEN_HITS = 2.0  # pixels of the target's type and of its colour that must have landed on it
 
 
 class Expert:

@@ -7,6 +7,7 @@ policy sees and points into. Arrays are indexed [row, col] = [y, x].
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -46,8 +47,8 @@ class GridSpec:
         return (self.size, self.size)
 
     def to_cell(self, x: float, y: float) -> tuple[int, int]:
-        c = min(max(int(np.floor(x / self.res)), 0), self.size - 1)
-        r = min(max(int(np.floor(y / self.res)), 0), self.size - 1)
+        c = min(max(math.floor(x / self.res), 0), self.size - 1)
+        r = min(max(math.floor(y / self.res), 0), self.size - 1)
         return (r, c)
 
     def to_world(self, r: int, c: int) -> tuple[float, float]:

@@ -32,6 +32,8 @@ class GoalProgress:
         self.tasks: list[Task] = [task_for(g) for g in self.steps]
         pairs = list(zip(self.tasks, self.steps, strict=True))
         self.regions = [t.region(home, grid, g) for t, g in pairs]
+        # Flat indices of each region's reachable floor: coverage is a mean over these.
+        self._reach = [np.flatnonzero(r & grid.coverable) for r in self.regions]
         self.index = 0
         self.start_xy = start_xy
         self.distance = 0.0
@@ -74,14 +76,16 @@ class GoalProgress:
         self.success = self.is_last and self.achieved(self.index, xy, cleaned)
         return self.success
 
+    def _coverage(self, k: int, cleaned: np.ndarray) -> float:
+        idx = self._reach[k]
+        return np.count_nonzero(cleaned.reshape(-1)[idx]) / len(idx) if len(idx) else 0.0
+
     def coverage(self, cleaned: np.ndarray) -> float:
-        pairs = zip(self.tasks, self.regions, strict=True)
-        vals = [t.region_coverage(self.grid, reg, cleaned) for t, reg in pairs]
-        return float(np.mean(vals))
+        return float(np.mean([self._coverage(k, cleaned) for k in range(len(self.steps))]))
 
     def region_coverage(self, cleaned: np.ndarray) -> float:
         """Coverage of the current step's region (for shaping rewards)."""
-        return self.tasks[self.index].region_coverage(self.grid, self.regions[self.index], cleaned)
+        return self._coverage(self.index, cleaned)
 
     def shortest_path(self) -> float:
         """Geodesic length from the start through each step's region, in order."""

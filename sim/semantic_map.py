@@ -15,7 +15,8 @@ each stands for on a real robot:
 | 11-20 | object type evidence, one per type | learned perception projected through depth |
 | 21-28 | colour evidence, one per colour | learned perception projected through depth |
 
-Evidence is 1 - exp(-hits / 3) for the number of pixels of that class that landed in the cell.
+Evidence is 1 - exp(-hits / 1.5) for the number of pixels of that class that landed in the
+cell (every second pixel along each axis is projected: `CameraSpec.project_stride`).
 In simulation the per-pixel classes come from the ground-truth segmentation ("oracle") or from a
 learned perception function passed to the env.
 """
@@ -28,7 +29,7 @@ import numpy as np
 
 from sim.camera import CameraSpec
 from sim.catalog import COLOR_NAMES, FURNITURE_TYPES, ROBOT_RADIUS, ROOM_TYPES
-from sim.grid import FINE_RES, MAP, MAP_RES, MAP_SIZE, HomeGrid, block_mean
+from sim.grid import MAP, MAP_RES, MAP_SIZE, HomeGrid
 from sim.skills.coverage import disc_offsets
 
 N_TYPES = len(FURNITURE_TYPES)
@@ -44,7 +45,7 @@ MAP_CHANNELS: tuple[str, ...] = (
     *(f"color:{c}" for c in COLOR_NAMES),
 )
 SEMANTIC_START = MAP_CHANNELS.index(f"type:{FURNITURE_TYPES[0]}")
-EVIDENCE_SCALE = 3.0
+EVIDENCE_SCALE = 1.5
 
 # (rgb HxWx3 uint8, depth HxW metres) -> (type HxW, colour HxW): index + 1 per pixel, 0 = none.
 Perception = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -63,57 +64,64 @@ class SemanticMap:
         self.visited = np.zeros(n, dtype=bool)
         self._robot_cells = disc_offsets(ROBOT_RADIUS / MAP_RES)
         self._static = np.concatenate([grid.map_occupancy[None], grid.map_rooms])
+        self._n = n
+        # Evidence per class and cell, updated where hits change.
+        self._evidence = np.zeros((N_TYPES + N_COLORS, n), dtype=np.float32)
 
     def observe(self, types: np.ndarray, colors: np.ndarray, depth: np.ndarray,
                 pose: tuple[float, float, float]) -> None:
         """Project one frame's per-pixel classes through depth and pose into the map."""
-        pts, idx = self.camera.project(depth, pose)
-        col = np.floor(pts[:, 0] / MAP_RES).astype(np.int64)
-        row = np.floor(pts[:, 1] / MAP_RES).astype(np.int64)
-        ok = (col >= 0) & (col < MAP_SIZE) & (row >= 0) & (row < MAP_SIZE)
+        wx, wy, _, idx = self.camera.project(depth, pose)
+        col = (wx * (1.0 / MAP_RES)).astype(np.int64)  # truncation: negatives are dropped below
+        row = (wy * (1.0 / MAP_RES)).astype(np.int64)
+        ok = (wx >= 0) & (col < MAP_SIZE) & (wy >= 0) & (row < MAP_SIZE)
         cell = row[ok] * MAP_SIZE + col[ok]
         idx = idx[ok]
         self.seen[cell] = True
-        n = MAP_SIZE * MAP_SIZE
         t = types.reshape(-1)[idx].astype(np.int64)
         c = colors.reshape(-1)[idx].astype(np.int64)
-        self.type_hits += np.bincount(t * n + cell, minlength=(N_TYPES + 1) * n).reshape(
-            N_TYPES + 1, n)
-        self.color_hits += np.bincount(c * n + cell, minlength=(N_COLORS + 1) * n).reshape(
-            N_COLORS + 1, n)
+        on = (t > 0) | (c > 0)  # most pixels are floor and walls: count only the rest
+        if not on.any():
+            return
+        cells = cell[on]
+        np.add.at(self.type_hits.reshape(-1), t[on] * self._n + cells, 1.0)
+        np.add.at(self.color_hits.reshape(-1), c[on] * self._n + cells, 1.0)
+        self._evidence[:N_TYPES, cells] = 1.0 - np.exp(-self.type_hits[1:, cells] / EVIDENCE_SCALE)
+        self._evidence[N_TYPES:, cells] = 1.0 - np.exp(-self.color_hits[1:, cells] /
+                                                        EVIDENCE_SCALE)
 
     def mark_robot(self, x: float, y: float) -> None:
         """The robot's own cell is visited and known; the cells its disc covers are seen."""
         r, c = MAP.to_cell(x, y)
+        if self.visited[r * MAP_SIZE + c]:
+            return  # its neighbourhood was marked when it first came here
         self.visited[r * MAP_SIZE + c] = True
         rr = np.clip(r + self._robot_cells[:, 0], 0, MAP_SIZE - 1)
         cc = np.clip(c + self._robot_cells[:, 1], 0, MAP_SIZE - 1)
         self.seen[rr * MAP_SIZE + cc] = True
-        self.seen[r * MAP_SIZE + c] = True
 
     def type_evidence(self) -> np.ndarray:
-        return (1.0 - np.exp(-self.type_hits[1:] / EVIDENCE_SCALE)).reshape(
-            N_TYPES, MAP_SIZE, MAP_SIZE)
+        return self._evidence[:N_TYPES].reshape(N_TYPES, MAP_SIZE, MAP_SIZE)
 
     def color_evidence(self) -> np.ndarray:
-        return (1.0 - np.exp(-self.color_hits[1:] / EVIDENCE_SCALE)).reshape(
-            N_COLORS, MAP_SIZE, MAP_SIZE)
+        return self._evidence[N_TYPES:].reshape(N_COLORS, MAP_SIZE, MAP_SIZE)
 
     def semantic(self) -> np.ndarray:
-        """[18, 48, 48]: type evidence then colour evidence."""
-        return np.concatenate([self.type_evidence(), self.color_evidence()]).astype(np.float32)
+        """[18, 48, 48]: type evidence then colour evidence (a view: copy to keep)."""
+        return self._evidence.reshape(N_TYPES + N_COLORS, MAP_SIZE, MAP_SIZE)
 
-    def as_array(self, cleaned_fine: np.ndarray, pose: tuple[float, float, float]) -> np.ndarray:
+    def as_array(self, cleaned: np.ndarray, pose: tuple[float, float, float]) -> np.ndarray:
+        """The `map` observation; `cleaned` is the cleaned fraction per map cell [48, 48]."""
         s = MAP_SIZE
-        robot = np.zeros((1, s, s), dtype=np.float32)
+        out = np.empty((len(MAP_CHANNELS), s, s), dtype=np.float32)
+        k = len(self._static)
+        out[:k] = self._static
+        out[k] = cleaned
+        out[k + 1] = self.visited.reshape(s, s)
+        out[k + 2] = self.seen.reshape(s, s)
+        out[k + 3] = 0.0
         r, c = MAP.to_cell(pose[0], pose[1])
-        robot[0, r, c] = 1.0
-        dyn = np.stack([
-            block_mean(cleaned_fine.astype(np.float32)),
-            self.visited.reshape(s, s).astype(np.float32),
-            self.seen.reshape(s, s).astype(np.float32),
-        ])
-        return np.concatenate([self._static, dyn, robot, self.semantic()]).astype(np.float32)
+        out[k + 3, r, c] = 1.0
+        out[SEMANTIC_START:] = self.semantic()
+        return out
 
-
-assert len(MAP_CHANNELS) == 29 and FINE_RES > 0

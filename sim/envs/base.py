@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -188,10 +188,10 @@ class RoombyBaseEnv(gym.Env):
         x, y, th = self.world.pose()
         return {
             "rgb": np.ascontiguousarray(rgb.transpose(2, 0, 1)),
-            "depth": np.clip(depth, 0.0, self.camera.far)[None].astype(np.float32),
-            "map": self.smap.as_array(self.dirt.cleaned, (x, y, th)),
-            "pose": np.array([np.clip(x, 0, EXTENT), np.clip(y, 0, EXTENT), np.cos(th),
-                              np.sin(th)], dtype=np.float32),
+            "depth": depth[None].copy(),  # already within [near, far]
+            "map": self.smap.as_array(self.dirt.map_fraction(), (x, y, th)),
+            "pose": np.array([min(max(x, 0.0), EXTENT), min(max(y, 0.0), EXTENT), math.cos(th),
+                              math.sin(th)], dtype=np.float32),
             "instruction": self._tokens.copy(),
         }
 
@@ -200,7 +200,7 @@ class RoombyBaseEnv(gym.Env):
         done = pr.stopped
         return {
             "instruction": self.instruction,
-            "goal": copy.deepcopy(self.goal),
+            "goal": _copy_goal(self.goal),
             "family": self.goal["task"],
             "success": bool(pr.success),
             "is_success": bool(pr.success),
@@ -256,6 +256,12 @@ class RoombyBaseEnv(gym.Env):
         """Where navigating to a map cell ends: the reachable point nearest its centre."""
         r, c = self.grid.nearest_reachable(*self.cell_center(cell))
         return FINE.to_world(r, c)
+
+
+def _copy_goal(goal: dict) -> dict:
+    if goal["task"] == "sequence":
+        return {"task": "sequence", "steps": [dict(g) for g in goal["steps"]]}
+    return dict(goal)
 
 
 def _hi(n: int | tuple[int, int]) -> int:

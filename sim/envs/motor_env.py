@@ -46,7 +46,8 @@ class RoombyMotorEnv(RoombyBaseEnv):
             raise ValueError(f"action {action} is outside Discrete({len(MOTOR_ACTIONS)})")
         self.decisions += 1
         pr = self.progress
-        before_cov = pr.region_coverage(self.dirt.cleaned)
+        vacuuming = pr.current["task"].startswith("vacuum")
+        before_cov = pr.region_coverage(self.dirt.cleaned) if vacuuming else 0.0
         before_step = pr.index
         reward = -0.001
         terminated = False
@@ -59,7 +60,7 @@ class RoombyMotorEnv(RoombyBaseEnv):
             if self._period(v, w):
                 reward -= 0.01
             x, y, _ = self.world.pose()
-            if pr.index == before_step and pr.current["task"].startswith("vacuum"):
+            if pr.index == before_step and vacuuming:
                 reward += pr.region_coverage(self.dirt.cleaned) - before_cov
             reward += 0.5 * pr.after_decision((x, y), self.dirt.cleaned)
         self._sense()

@@ -95,7 +95,8 @@ class RoombySkillEnv(RoombyBaseEnv):
                              f"{N_CELLS}])")
         self.decisions += 1
         pr = self.progress
-        before_cov = pr.region_coverage(self.dirt.cleaned)
+        vacuuming = pr.current["task"].startswith("vacuum")
+        before_cov = pr.region_coverage(self.dirt.cleaned) if vacuuming else 0.0
         before_step = pr.index
         before_coll = pr.collisions
         reward = -0.01
@@ -112,7 +113,7 @@ class RoombySkillEnv(RoombyBaseEnv):
                                     radius=CLEAN_RADIUS)
             self._run(runner)
             x, y, _ = self.world.pose()
-            if pr.index == before_step and pr.current["task"].startswith("vacuum"):
+            if pr.index == before_step and vacuuming:
                 reward += pr.region_coverage(self.dirt.cleaned) - before_cov
             reward += 0.5 * pr.after_decision((x, y), self.dirt.cleaned)
         reward -= 0.01 * (pr.collisions - before_coll)

@@ -222,15 +222,17 @@ def nearest_free(free: np.ndarray, cell: Cell, max_radius_cells: float) -> Cell 
     if 0 <= r < rows and 0 <= c < cols and grid[r, c]:
         return r, c
     max_r = float(max_radius_cells)
-    if max_r < 0:
+    if not max_r >= 0:
         return None
+    # No cell is farther than this, and it keeps floor() finite for an infinite radius.
+    max_r = min(max_r, float(rows + cols + abs(r) + abs(c)))
     k = 1
     while True:
         k_eff = min(k, int(math.floor(max_r)))
         rlo, rhi = max(r - k_eff, 0), min(r + k_eff + 1, rows)
         clo, chi = max(c - k_eff, 0), min(c + k_eff + 1, cols)
         whole = rlo == 0 and clo == 0 and rhi == rows and chi == cols
-        last = whole or k_eff >= max_r
+        last = whole or k_eff >= math.floor(max_r)
         if rlo < rhi and clo < chi:
             rr, cc = np.nonzero(grid[rlo:rhi, clo:chi])
             rr = rr + rlo
