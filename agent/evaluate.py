@@ -29,7 +29,11 @@ def _run_chunk(job: tuple[dict, str, str, list[int]]) -> list[dict[str, Any]]:
     try:
         out = []
         for seed in seeds:
-            r = run_episode(env, make_policy(policy_name, env, seed), seed)
+            try:
+                r = run_episode(env, make_policy(policy_name, env, seed), seed)
+            except Exception as e:  # say which episode, so it can be reproduced
+                raise RuntimeError(f"{env_id} seed {seed} ({env_cfg['split']}): "
+                                   f"{type(e).__name__}: {e}") from e
             r["env"] = env_id
             out.append(r)
         return out

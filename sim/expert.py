@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.catalog import COLOR_NAMES, FURNITURE_TYPES
+from sim.catalog import COLOR_NAMES, FURNITURE_TYPES, ROOM_TYPES
 from sim.envs.skill_env import CLEAN, NAVIGATE, STOP, RoombySkillEnv
-from sim.grid import FINE, MAP, MAP_SIZE
+from sim.grid import MAP, MAP_SIZE
 from sim.home import Furniture
-from sim.semantic_map import N_TYPES
 from sim.tasks import CLEAN_FRACTION, GOTO_RADIUS
 from sim.tasks.goto_object import footprint_distance
 
@@ -165,9 +164,4 @@ def _action(skill: int, cell: int) -> np.ndarray:
 
 
 def _room_index(room: str) -> int:
-    from sim.catalog import ROOM_TYPES
-
     return ROOM_TYPES.index(room)
-
-
-assert N_TYPES == len(FURNITURE_TYPES) and FINE.size > 0

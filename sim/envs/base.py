@@ -11,7 +11,6 @@ import numpy as np
 from gymnasium import spaces
 
 from sim.camera import CameraSpec
-from sim.catalog import ROBOT_RADIUS
 from sim.dirt import Dirt
 from sim.grid import EXTENT, FINE, MAP, MAP_SIZE, HomeGrid
 from sim.home import Home, HomeError
@@ -26,6 +25,7 @@ MIXED = "mixed"
 # Families that make sense in a single room (no room to go to, no second room for a sequence).
 ONE_ROOM_FAMILIES = ("goto_object", "vacuum_under", "vacuum_room")
 START_DISTANCE = 1.0
+_TASK_ATTEMPTS = 8
 _HOME_STREAMS = {"train": 0, "heldout": 1}
 
 
@@ -85,24 +85,21 @@ class RoombyBaseEnv(gym.Env):
         rng = self.np_random
         custom = options.get("goal")
         if custom is not None:
-            goal = validate_goal(custom)
-            sample = task_for(goal).requirements(goal, rng)
+            custom = validate_goal(custom)
+            family = custom["task"]
         else:
             pool = ONE_ROOM_FAMILIES if self.n_rooms == 1 else FAMILIES
             family = self.task if self.task != MIXED else pool[int(rng.integers(len(pool)))]
-            sample = TASKS[family].sample(rng, self.split)
-        home_rng = np.random.default_rng([int(rng.integers(2**62)),
-                                          _HOME_STREAMS[self.split.homes]])
-        if options.get("home") is not None:
-            home = options["home"] if isinstance(options["home"], Home) else \
-                Home.load(options["home"])
-            grid = HomeGrid(home)
-        else:
-            rooms = max(len(sample.rooms), self.n_rooms if isinstance(self.n_rooms, int)
-                        else self.n_rooms[0])
-            n_rooms = self.n_rooms if isinstance(self.n_rooms, int) and \
-                self.n_rooms >= len(sample.rooms) else (rooms, max(rooms, _hi(self.n_rooms)))
-            home, grid = generate_home_and_grid(home_rng, n_rooms, sample.rooms, sample.items)
+        for attempt in range(_TASK_ATTEMPTS):
+            # A sampled task whose furniture does not fit is redrawn (same family).
+            sample = TASKS[family].requirements(custom, rng) if custom is not None else \
+                TASKS[family].sample(rng, self.split)
+            try:
+                home, grid = self._home_for(sample, rng, options)
+                break
+            except HomeError:
+                if custom is not None or attempt == _TASK_ATTEMPTS - 1:
+                    raise
         goal = sample.goal if custom is not None else task_for(sample.goal).finalize(
             home, sample.goal, rng)
         for g in goal_steps(goal):
@@ -130,6 +127,23 @@ class RoombyBaseEnv(gym.Env):
         self._after_period(x, y, moved=0.0)
         self._sense()
         return self._obs(), self._info()
+
+    def _home_for(self, sample, rng: np.random.Generator, options: dict
+                  ) -> tuple[Home, HomeGrid]:
+        """The given home (options["home"]) or one generated to contain the sample's needs."""
+        home_rng = np.random.default_rng([int(rng.integers(2**62)),
+                                          _HOME_STREAMS[self.split.homes]])
+        if options.get("home") is not None:
+            home = options["home"] if isinstance(options["home"], Home) else \
+                Home.load(options["home"])
+            return home, HomeGrid(home)
+        lo = self.n_rooms if isinstance(self.n_rooms, int) else self.n_rooms[0]
+        need = len(sample.rooms)
+        if isinstance(self.n_rooms, int) and self.n_rooms >= need:
+            n_rooms: int | tuple[int, int] = self.n_rooms
+        else:
+            n_rooms = (max(lo, need), max(lo, need, _hi(self.n_rooms)))
+        return generate_home_and_grid(home_rng, n_rooms, sample.rooms, sample.items)
 
     def _sample_start(self, rng: np.random.Generator) -> tuple[float, float, float]:
         """A reachable pose away from the first step's region (outside its room for goto_room)."""
@@ -267,5 +281,3 @@ def _copy_goal(goal: dict) -> dict:
 def _hi(n: int | tuple[int, int]) -> int:
     return n if isinstance(n, int) else n[1]
 
-
-assert ROBOT_RADIUS > 0

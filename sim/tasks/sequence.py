@@ -38,7 +38,10 @@ class Sequence(Task):
             same_target = ga.get("object") and (ga["object"], ga["color"]) == \
                 (gb.get("object"), gb.get("color"))
             same_room = gb["task"] == "goto_room" and gb["room"] == ga["room"]
-            if not same_target and not same_room:
+            # Two large pieces of one type in one room often do not fit: draw again.
+            crowded = ga.get("object") and ga["object"] == gb.get("object") and \
+                ga["room"] == gb["room"]
+            if not (same_target or same_room or crowded):
                 break
         rooms = tuple(dict.fromkeys((*a.rooms, *b.rooms)))
         return TaskSample({"task": "sequence", "steps": [ga, gb]}, rooms, (*a.items, *b.items))
