@@ -29,6 +29,21 @@ class Expert:
 
     def __init__(self, env: RoombySkillEnv):
         self.env = env.unwrapped
+        self._episode: object = None
+        self._tried: set[int] = set()  # cells whose navigation went nowhere this episode
+        self._last: tuple[int, float, float] | None = None  # (cell, x, y) of the last navigate
+
+    def _remember(self) -> None:
+        """Forget between episodes; mark a navigate that did not move the robot as tried."""
+        env = self.env
+        if self._episode is not env.progress:
+            self._episode, self._tried, self._last = env.progress, set(), None
+            return
+        if self._last is not None:
+            cell, x0, y0 = self._last
+            x, y, _ = env.world.pose()
+            if np.hypot(x - x0, y - y0) < 0.05:
+                self._tried.add(cell)
 
     # ---- what the map shows ---------------------------------------------------------------
     def _map_cells(self, f: Furniture) -> np.ndarray:
@@ -60,10 +75,12 @@ class Expert:
         cand = floor & ~seen & near_seen
         if room is not None:
             cand &= env.grid.map_rooms[_room_index(room)] > 0.5
+        cand.reshape(-1)[list(self._tried)] = False
         cells = np.flatnonzero(cand.reshape(-1))
         if len(cells) == 0 and room is not None:
-            cells = np.flatnonzero((floor & ~seen & (env.grid.map_rooms[_room_index(room)] > 0.5)
-                                    ).reshape(-1))
+            rest = floor & ~seen & (env.grid.map_rooms[_room_index(room)] > 0.5)
+            rest.reshape(-1)[list(self._tried)] = False
+            cells = np.flatnonzero(rest.reshape(-1))
         if len(cells) == 0:
             return None
         x, y, _ = env.world.pose()
@@ -92,9 +109,15 @@ class Expert:
         mask = np.zeros((MAP_SIZE, MAP_SIZE), dtype=bool)
         mask[r0:r1 + 1, c0:c1 + 1] = True
         task = env.progress.tasks[env.progress.index]
+        others = [g for g in env.home.find(type=f.type) if g is not f]
         for k in self._cells_by_distance(mask):
+            if k in self._tried:
+                continue
             xy = env.landing(k)
-            if footprint_distance(f.footprint, xy) <= GOTO_RADIUS - 0.1 and \
+            d = footprint_distance(f.footprint, xy)
+            # Margins: the robot stops within a few centimetres of the landing point.
+            clear = all(footprint_distance(g.footprint, xy) >= d + 0.15 for g in others)
+            if d <= GOTO_RADIUS - 0.1 and clear and \
                     task.achieved(env.home, env.grid, goal, xy, env.dirt.cleaned):
                 return k
         return int(MAP.to_cell(*f.center)[0] * MAP_SIZE + MAP.to_cell(*f.center)[1])
@@ -121,6 +144,14 @@ class Expert:
     def act(self, env: RoombySkillEnv | None = None) -> np.ndarray:
         env = self.env if env is None else env.unwrapped
         self.env = env
+        self._remember()
+        action = self._decide()
+        x, y, _ = env.world.pose()
+        self._last = (int(action[1]), x, y) if action[0] == NAVIGATE else None
+        return action
+
+    def _decide(self) -> np.ndarray:
+        env = self.env
         pr = env.progress
         goal = pr.current
         x, y, _ = env.world.pose()

@@ -149,14 +149,17 @@ def rect_mask(spec: GridSpec, rect: Rect) -> np.ndarray:
 
 
 def flood(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    """Cells of `mask` 8-connected to `seeds` (iterated dilation: vectorised, no recursion)."""
+    """Cells of `mask` 4-connected to `seeds` (iterated dilation: vectorised, no recursion).
+
+    4-connected because the planner never cuts a corner: a diagonal step needs both orthogonal
+    neighbours free, so this is exactly the set A* can reach."""
     reached = seeds & mask
     while True:
         grown = reached.copy()
         grown[1:, :] |= reached[:-1, :]
         grown[:-1, :] |= reached[1:, :]
-        grown[:, 1:] |= grown[:, :-1].copy()
-        grown[:, :-1] |= grown[:, 1:].copy()
+        grown[:, 1:] |= reached[:, :-1]
+        grown[:, :-1] |= reached[:, 1:]
         grown &= mask
         if np.array_equal(grown, reached):
             return reached
