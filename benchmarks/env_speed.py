@@ -78,12 +78,12 @@ def measure(env: gym.Env, seed: int, steps: int) -> tuple[float, float, float, o
     def period_only() -> None:
         base._period(0.3 if rng.random() < 0.6 else 0.0, float(rng.uniform(-1, 1)))
 
-    # Interleaved in small batches so that machine load affects all three alike.
+    # Alternated call by call, so that machine load and CPU clock affect all three alike.
     t_render, t_step, t_period = [], [], []
-    for _ in range(max(steps // 10, 1)):
-        t_render.append(median_time(bare_render, 10))
-        t_step.append(median_time(env_step, 10))
-        t_period.append(median_time(period_only, 10))
+    for _ in range(steps):
+        t_render.append(median_time(bare_render, 1))
+        t_step.append(median_time(env_step, 1))
+        t_period.append(median_time(period_only, 1))
     return (float(np.median(t_render)), float(np.median(t_step)), float(np.median(t_period)),
             base.home)
 

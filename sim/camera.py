@@ -3,6 +3,7 @@ map frame. Numpy only (the robot runtime projects its own camera's depth the sam
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -76,6 +77,25 @@ class CameraSpec:
         rows = np.arange(k // 2, self.height, k)
         cols = np.arange(k // 2, self.width, k)
         return (rows[:, None] * self.width + cols[None, :]).reshape(-1)
+
+    @cached_property
+    def _ray_xy(self) -> tuple[np.ndarray, np.ndarray]:
+        r = self.rays[self._sampled]
+        return np.ascontiguousarray(r[:, 0]), np.ascontiguousarray(r[:, 1])
+
+    def project_xy(self, depth: np.ndarray, pose: tuple[float, float, float]
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`project` without heights: world x, y of the sampled valid pixels, and their indices
+        (the map update's hot path)."""
+        d = depth.reshape(-1)[self._sampled]
+        valid = np.flatnonzero((d > self.near) & (d < self.max_range))
+        dv = d[valid]
+        rx, ry = self._ray_xy
+        rx, ry = rx[valid] * dv, ry[valid] * dv
+        x, y, th = pose
+        c, s = math.cos(th), math.sin(th)
+        ex, ey = x + self.forward * c, y + self.forward * s
+        return ex + c * rx - s * ry, ey + s * rx + c * ry, self._sampled[valid]
 
     @cached_property
     def _ray_xyz(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -71,24 +71,23 @@ class SemanticMap:
     def observe(self, types: np.ndarray, colors: np.ndarray, depth: np.ndarray,
                 pose: tuple[float, float, float]) -> None:
         """Project one frame's per-pixel classes through depth and pose into the map."""
-        wx, wy, _, idx = self.camera.project(depth, pose)
-        col = (wx * (1.0 / MAP_RES)).astype(np.int64)  # truncation: negatives are dropped below
-        row = (wy * (1.0 / MAP_RES)).astype(np.int64)
-        ok = (wx >= 0) & (col < MAP_SIZE) & (wy >= 0) & (row < MAP_SIZE)
-        cell = row[ok] * MAP_SIZE + col[ok]
-        idx = idx[ok]
+        wx, wy, idx = self.camera.project_xy(depth, pose)
+        # Depth pixels hit things inside the home, which lies inside the map; clipping only
+        # guards against homes that break that rule.
+        col = np.clip((wx * (1.0 / MAP_RES)).astype(np.intp), 0, MAP_SIZE - 1)
+        row = np.clip((wy * (1.0 / MAP_RES)).astype(np.intp), 0, MAP_SIZE - 1)
+        cell = row * MAP_SIZE + col
         self.seen[cell] = True
-        t = types.reshape(-1)[idx].astype(np.int64)
-        c = colors.reshape(-1)[idx].astype(np.int64)
-        on = (t > 0) | (c > 0)  # most pixels are floor and walls: count only the rest
-        if not on.any():
+        t = types.reshape(-1)[idx]
+        c = colors.reshape(-1)[idx]
+        on = np.flatnonzero(t | c)  # most pixels are floor and walls: count only the rest
+        if len(on) == 0:
             return
         cells = cell[on]
-        np.add.at(self.type_hits.reshape(-1), t[on] * self._n + cells, 1.0)
-        np.add.at(self.color_hits.reshape(-1), c[on] * self._n + cells, 1.0)
-        self._evidence[:N_TYPES, cells] = 1.0 - np.exp(-self.type_hits[1:, cells] / EVIDENCE_SCALE)
-        self._evidence[N_TYPES:, cells] = 1.0 - np.exp(-self.color_hits[1:, cells] /
-                                                        EVIDENCE_SCALE)
+        np.add.at(self.type_hits.reshape(-1), t[on].astype(np.intp) * self._n + cells, 1.0)
+        np.add.at(self.color_hits.reshape(-1), c[on].astype(np.intp) * self._n + cells, 1.0)
+        hits = np.concatenate([self.type_hits[1:, cells], self.color_hits[1:, cells]])
+        self._evidence[:, cells] = 1.0 - np.exp(hits * (-1.0 / EVIDENCE_SCALE))
 
     def mark_robot(self, x: float, y: float) -> None:
         """The robot's own cell is visited and known; the cells its disc covers are seen."""

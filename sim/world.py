@@ -143,6 +143,7 @@ class World:
                                   rgbaColor=[0.25, 0.25, 0.28, 1], physicsClientId=c)
         self.robot = p.createMultiBody(2.0, shape, vis, basePosition=[1, 1, self._z],
                                        physicsClientId=c)
+        self._pose = (1.0, 1.0, 0.0)
         # Huge roll/pitch inertia keeps the disc upright when it bumps into things.
         p.changeDynamics(self.robot, -1, lateralFriction=0.05, linearDamping=0,
                          angularDamping=0, localInertiaDiagonal=[1e4, 1e4, 0.03],
@@ -157,29 +158,31 @@ class World:
         p.resetBasePositionAndOrientation(self.robot, [x, y, self._z], q,
                                           physicsClientId=self.client)
         p.resetBaseVelocity(self.robot, [0, 0, 0], [0, 0, 0], physicsClientId=self.client)
+        self._pose = (float(x), float(y), math.atan2(math.sin(theta), math.cos(theta)))
 
     def pose(self) -> tuple[float, float, float]:
-        pos, q = p.getBasePositionAndOrientation(self.robot, physicsClientId=self.client)
-        yaw = p.getEulerFromQuaternion(q)[2]
-        return (pos[0], pos[1], yaw)
+        """(x, y, yaw) of the robot; only `set_pose` and `apply` move it, so this is cached."""
+        return self._pose
 
     def apply(self, v: float, w: float) -> bool:
         """Hold (v, w) for one control period. Returns True if the robot touched an obstacle."""
         c, r = self.client, self.robot
-        for _ in range(SUBSTEPS):
-            _, q = p.getBasePositionAndOrientation(r, physicsClientId=c)
-            yaw = 2.0 * math.atan2(q[2], q[3])  # the disc only turns about z
+        h = CONTROL_DT / SUBSTEPS
+        yaw0 = self._pose[2]
+        for k in range(SUBSTEPS):
+            # The yaw rate is imposed every substep, so the heading mid-substep is known.
+            yaw = yaw0 + w * h * (k + 0.5)
             p.resetBaseVelocity(r, [v * math.cos(yaw), v * math.sin(yaw), 0.0], [0.0, 0.0, w],
                                 physicsClientId=c)
             p.stepSimulation(physicsClientId=c)
         # Contacts persist while the disc presses on something, so one check per period does.
         touched = bool(p.getContactPoints(bodyA=r, physicsClientId=c))
         pos, q = p.getBasePositionAndOrientation(r, physicsClientId=c)
-        roll, pitch, yaw = p.getEulerFromQuaternion(q)
-        if abs(pos[2] - self._z) > 1e-3 or abs(roll) + abs(pitch) > 1e-3:
+        yaw = 2.0 * math.atan2(q[2], q[3])  # exact for a rotation about z alone
+        if abs(pos[2] - self._z) > 1e-3 or abs(q[0]) + abs(q[1]) > 1e-3:
             self.set_pose(pos[0], pos[1], yaw)  # contacts nudged it off the plane
         else:
-            p.resetBaseVelocity(r, [0, 0, 0], [0, 0, 0], physicsClientId=c)
+            self._pose = (pos[0], pos[1], math.atan2(math.sin(yaw), math.cos(yaw)))
         return touched
 
     # ---- camera ------------------------------------------------------------------------
