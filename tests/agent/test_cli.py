@@ -100,3 +100,22 @@ def test_home_generate_and_check(tmp_path, capsys):
     f.write_text(json.dumps(data))
     assert main(["home", "check", str(f)]) == 1
     assert "unknown furniture type 'piano'" in capsys.readouterr().err
+
+
+def test_run_records_a_video(tmp_path):
+    import imageio.v3 as iio
+
+    out = tmp_path / "episode.mp4"
+    r = roomby("run", "go to the blue chair", "--seed", "1", "--video", str(out),
+               "--set", "env.id=Roomby/Mixed-OneRoom-v0")
+    assert r.returncode == 0, r.stderr
+    frames = iio.imread(out, index=None)
+    assert frames.shape[0] > 5 and frames.shape[-1] == 3
+    assert frames[0].std() > 10  # a picture, not a blank frame
+    assert "decision 1: navigate" in r.stderr
+
+
+def test_run_rejects_an_unknown_video_format(tmp_path, capsys):
+    code = main(["run", "go to the kitchen", "--video", str(tmp_path / "x.avi")])
+    assert code == 2
+    assert ".mp4" in capsys.readouterr().err
