@@ -18,7 +18,7 @@ from sim.catalog import COLOR_NAMES, FURNITURE_TYPES, ROOM_TYPES
 from sim.envs.skill_env import CLEAN, NAVIGATE, STOP, RoombySkillEnv
 from sim.grid import MAP, MAP_SIZE
 from sim.home import Furniture
-from sim.tasks import CLEAN_FRACTION, GOTO_RADIUS
+from sim.tasks import GOTO_RADIUS
 from sim.tasks.goto_object import footprint_distance
 
 SEEN_HITS = 2.0  # pixels of the target's type and of its colour that must have landed on it
@@ -169,12 +169,8 @@ class Expert:
             f = min(seen, key=lambda f: np.hypot(f.center[0] - x, f.center[1] - y))
             if task == "goto_object":
                 return _action(NAVIGATE, self.approach_cell(f, goal))
-            fx, fy = f.center
-            r, c = MAP.to_cell(fx, fy)
-            cov = pr.tasks[pr.index].region_coverage(env.grid, env.grid.footprint_mask(f),
-                                                     cleaned)
-            if cov >= CLEAN_FRACTION:  # done with this step; a later decision moves on
-                return _action(NAVIGATE, int(r * MAP_SIZE + c))
+            # A step whose coverage is done has been advanced past by the progress tracker.
+            r, c = MAP.to_cell(*f.center)
             return _action(CLEAN, int(r * MAP_SIZE + c))
         room = goal.get("room")
         if room is not None and env.home.room_at(x, y) != room:

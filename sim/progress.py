@@ -41,6 +41,7 @@ class GoalProgress:
         self.collisions = 0
         self.stopped = False
         self.success = False
+        self._spl: float | None = None
         self._approach = [t.approach_region(home, grid, g) for t, g in pairs]
 
     @property
@@ -104,6 +105,11 @@ class GoalProgress:
     def spl(self) -> float:
         if not self.success:
             return 0.0
+        if self._spl is None:  # an A* search: computed once, after the stop
+            self._spl = self._compute_spl()
+        return self._spl
+
+    def _compute_spl(self) -> float:
         shortest = self.shortest_path()
         p = self.travel
         if not np.isfinite(shortest) or max(p, shortest) <= 0:

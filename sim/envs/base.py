@@ -104,8 +104,9 @@ class RoombyBaseEnv(gym.Env):
             home, sample.goal, rng)
         for g in goal_steps(goal):
             if g.get("object") and not home.find(g["object"], g.get("color"), g.get("room")):
-                raise HomeError(f"the home has no {g.get('color') or ''} {g['object']} "
-                                f"{'in the ' + g['room'] if g.get('room') else ''} for goal {g}")
+                what = " ".join(w for w in (g.get("color"), g["object"]) if w)
+                where = f" in the {g['room']}" if g.get("room") else ""
+                raise HomeError(f"the home has no {what}{where} for goal {g}")
             if g.get("room") and g["room"] not in home.room_names:
                 raise HomeError(f"the home has no room {g['room']} for goal {g}")
         self.goal = goal
