@@ -1,0 +1,220 @@
+"""Episodic memory over decisions: fast weights (Ba et al. 2016), GRU, LSTM or none.
+
+One interface for every kind, so a config can swap them:
+
+    mem = make_memory("fast_weights", input_size=256, hidden_size=128)
+    state = mem.initial_state(batch_size)
+    out, state = mem(x, state, episode_start)   # x [T, B, input], out [T, B, hidden]
+
+`episode_start[t, b]` (0/1 or bool) resets entry b's state to its initial value (zeros) *before*
+step t, which is how rollout buffers with several episodes in one sequence are replayed. A state
+is a tensor or a tuple of tensors whose first dimension is the batch (a rollout buffer stores
+and indexes it along that axis). Running T steps one at a time gives the same outputs as running
+them as one sequence (tested).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+State = Tensor | tuple[Tensor, ...]
+
+
+def _reset(state: State, start: Tensor | None) -> State:
+    """Zero the state of the batch entries where `start` [B] is set."""
+    if start is None:
+        return state
+    keep = 1.0 - start.to(torch.float32)
+    if isinstance(state, tuple):
+        return tuple(s * keep.view(-1, *([1] * (s.dim() - 1))) for s in state)
+    return state * keep.view(-1, *([1] * (state.dim() - 1)))
+
+
+class Memory(nn.Module):
+    """Base class: subclasses implement `initial_state` and `step` (one time step)."""
+
+    def __init__(self, input_size: int, hidden_size: int):
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+
+    def initial_state(self, batch_size: int, device: torch.device | str | None = None) -> State:
+        raise NotImplementedError
+
+    def step(self, x: Tensor, state: State) -> tuple[Tensor, State]:
+        """One step: x [B, input] -> (out [B, hidden], new state)."""
+        raise NotImplementedError
+
+    def forward(self, x: Tensor, state: State, episode_start: Tensor | None = None
+                ) -> tuple[Tensor, State]:
+        self._check(x, episode_start)
+        outs = []
+        for t in range(x.shape[0]):
+            state = _reset(state, None if episode_start is None else episode_start[t])
+            h, state = self.step(x[t], state)
+            outs.append(h)
+        return torch.stack(outs), state
+
+    def _check(self, x: Tensor, episode_start: Tensor | None) -> None:
+        assert x.dim() == 3 and x.shape[-1] == self.input_size, (
+            f"memory input must be [T, B, {self.input_size}], got {tuple(x.shape)}; "
+            "add a time axis with x.unsqueeze(0) for a single step")
+        if episode_start is not None:
+            assert episode_start.shape == x.shape[:2], (
+                f"episode_start must be [T, B] = {tuple(x.shape[:2])}, "
+                f"got {tuple(episode_start.shape)}")
+
+
+class FastWeightMemory(Memory):
+    """Fast weights (Ba, Hinton, Mnih, Leibo, Ionescu 2016, "Using Fast Weights to Attend to
+    the Recent Past").
+
+        A(t)      = lam A(t-1) + eta h(t) h(t)ᵀ
+        h_0       = f(W h(t) + C x(t))
+        h_{s+1}   = f(LN[W h(t) + C x(t) + A(t) h_s])      s = 0 .. inner_steps-1
+        h(t+1)    = h_S
+
+    The fast-weight matrix A is an outer-product associative memory of recent hidden states that
+    decays with `lam`; the inner loop lets the new state settle towards the stored pattern it
+    resembles. Layer norm inside the loop is what keeps the loop stable (without it the
+    activity explodes at the first steps with ReLU). W starts as 0.05 I (an IRNN-style start, as
+    in the paper). State: (h [B, H], A [B, H, H]).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, lam: float = 0.95, eta: float = 0.5,
+                 inner_steps: int = 1, layer_norm: bool = True, nonlinearity: str = "relu"):
+        super().__init__(input_size, hidden_size)
+        assert 0.0 <= lam <= 1.0, f"lam is a decay rate in [0, 1], got {lam}"
+        assert inner_steps >= 1, f"inner_steps must be >= 1, got {inner_steps}"
+        self.lam, self.eta, self.inner_steps = float(lam), float(eta), int(inner_steps)
+        self.W = nn.Linear(hidden_size, hidden_size, bias=False)
+        self.C = nn.Linear(input_size, hidden_size)
+        self.ln = nn.LayerNorm(hidden_size) if layer_norm else nn.Identity()
+        acts = {"relu": torch.relu, "tanh": torch.tanh}
+        assert nonlinearity in acts, f"nonlinearity must be one of {sorted(acts)}"
+        self.f = acts[nonlinearity]
+        with torch.no_grad():
+            self.W.weight.copy_(0.05 * torch.eye(hidden_size))
+
+    def initial_state(self, batch_size: int, device: torch.device | str | None = None) -> State:
+        h = torch.zeros(batch_size, self.hidden_size, device=device)
+        a = torch.zeros(batch_size, self.hidden_size, self.hidden_size, device=device)
+        return (h, a)
+
+    def step(self, x: Tensor, state: State) -> tuple[Tensor, State]:
+        return self._cell(self.C(x), state)
+
+    def _cell(self, cx: Tensor, state: State) -> tuple[Tensor, State]:
+        h, a = state
+        a = torch.baddbmm(a, h.unsqueeze(2), h.unsqueeze(1), beta=self.lam, alpha=self.eta)
+        pre = self.W(h) + cx
+        hs = self.f(pre)
+        for _ in range(self.inner_steps):
+            hs = self.f(self.ln(pre + torch.bmm(a, hs.unsqueeze(2)).squeeze(2)))
+        return hs, (hs, a)
+
+    def forward(self, x: Tensor, state: State, episode_start: Tensor | None = None
+                ) -> tuple[Tensor, State]:
+        # Same as Memory.forward, with C x computed for the whole sequence in one matmul.
+        self._check(x, episode_start)
+        cx = self.C(x)
+        outs = []
+        for t in range(x.shape[0]):
+            state = _reset(state, None if episode_start is None else episode_start[t])
+            h, state = self._cell(cx[t], state)
+            outs.append(h)
+        return torch.stack(outs), state
+
+
+class _TorchRNNMemory(Memory):
+    """Shared by GRU and LSTM: torch's fused RNN over runs of steps without an episode start."""
+
+    rnn: nn.RNNBase
+
+    def _to_torch(self, state: State) -> State:
+        raise NotImplementedError
+
+    def _from_torch(self, state: State) -> State:
+        raise NotImplementedError
+
+    def step(self, x: Tensor, state: State) -> tuple[Tensor, State]:
+        out, st = self.rnn(x.unsqueeze(0), self._to_torch(state))
+        return out[0], self._from_torch(st)
+
+    def forward(self, x: Tensor, state: State, episode_start: Tensor | None = None
+                ) -> tuple[Tensor, State]:
+        self._check(x, episode_start)
+        if episode_start is not None:
+            state = _reset(state, episode_start[0])
+            if bool(episode_start[1:].any()):  # resets inside: go step by step
+                return super().forward(x, state, episode_start)
+        out, st = self.rnn(x, self._to_torch(state))
+        return out, self._from_torch(st)
+
+
+class GRUMemory(_TorchRNNMemory):
+    """A GRU over decisions. State: h [B, H]. Fast-weight arguments are ignored."""
+
+    def __init__(self, input_size: int, hidden_size: int, **_: object):
+        super().__init__(input_size, hidden_size)
+        self.rnn = nn.GRU(input_size, hidden_size)
+
+    def initial_state(self, batch_size: int, device: torch.device | str | None = None) -> State:
+        return torch.zeros(batch_size, self.hidden_size, device=device)
+
+    def _to_torch(self, state: State) -> State:
+        return state.unsqueeze(0)
+
+    def _from_torch(self, state: State) -> State:
+        return state[0]
+
+
+class LSTMMemory(_TorchRNNMemory):
+    """An LSTM over decisions. State: (h [B, H], c [B, H]). Forget-gate bias starts at 1."""
+
+    def __init__(self, input_size: int, hidden_size: int, **_: object):
+        super().__init__(input_size, hidden_size)
+        self.rnn = nn.LSTM(input_size, hidden_size)
+        with torch.no_grad():  # remember by default (Jozefowicz et al. 2015)
+            self.rnn.bias_ih_l0[hidden_size:2 * hidden_size].fill_(1.0)
+
+    def initial_state(self, batch_size: int, device: torch.device | str | None = None) -> State:
+        z = torch.zeros(batch_size, self.hidden_size, device=device)
+        return (z, z.clone())
+
+    def _to_torch(self, state: State) -> State:
+        return (state[0].unsqueeze(0), state[1].unsqueeze(0))
+
+    def _from_torch(self, state: State) -> State:
+        return (state[0][0], state[1][0])
+
+
+class NoMemory(Memory):
+    """No memory: a feed-forward layer, the ablation baseline. State: an empty [B, 0] tensor
+    (kept so buffers and exports treat every kind alike)."""
+
+    def __init__(self, input_size: int, hidden_size: int, **_: object):
+        super().__init__(input_size, hidden_size)
+        self.fc = nn.Linear(input_size, hidden_size)
+
+    def initial_state(self, batch_size: int, device: torch.device | str | None = None) -> State:
+        return torch.zeros(batch_size, 0, device=device)
+
+    def step(self, x: Tensor, state: State) -> tuple[Tensor, State]:
+        return torch.relu(self.fc(x)), state
+
+
+MEMORY_KINDS: dict[str, type[Memory]] = {
+    "fast_weights": FastWeightMemory,
+    "gru": GRUMemory,
+    "lstm": LSTMMemory,
+    "none": NoMemory,
+}
+
+
+def make_memory(kind: str, input_size: int, hidden_size: int, **kwargs: object) -> Memory:
+    """Build a memory by name; fast-weight arguments (lam, eta, ...) pass through."""
+    if kind not in MEMORY_KINDS:
+        raise ValueError(f"unknown memory kind {kind!r}: use one of {', '.join(MEMORY_KINDS)}")
+    return MEMORY_KINDS[kind](input_size, hidden_size, **kwargs)
