@@ -1,7 +1,8 @@
 """Typed configs loaded from YAML, with `--set section.key=value` overrides.
 
-A config file holds any subset of the sections (`env:` ...). Unknown sections or keys, values of
-the wrong type and unreadable files are errors that name the key and the file.
+A config file holds any subset of the sections (`env:`, `model:` ...). Unknown sections or keys,
+values of the wrong type or outside a key's choices, and unreadable files are errors that name
+the key and the file.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from agent.model_config import ModelConfig
 from sim.config import EnvConfig
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -30,11 +32,18 @@ class RoombyConfig:
 
     env: EnvConfig = field(default_factory=EnvConfig)
     """The simulated environment (sim.config.EnvConfig)."""
+    model: ModelConfig = field(default_factory=ModelConfig)
+    """The policy network (agent.model_config.ModelConfig)."""
 
 
 def _check(value: Any, tp: Any, where: str) -> Any:
     """Return `value` converted to type `tp`, or raise ConfigError naming `where`."""
     origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        choices = typing.get_args(tp)
+        if value not in choices:
+            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(str, choices))}")
+        return value
     if origin in (typing.Union, types.UnionType):
         errors = []
         for arg in typing.get_args(tp):

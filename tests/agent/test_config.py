@@ -84,3 +84,16 @@ def test_bad_overrides_are_named(bad: str, needle: str):
     with pytest.raises(ConfigError) as e:
         load_config(None, [bad])
     assert needle in str(e.value)
+
+
+def test_model_yaml_matches_the_model_defaults():
+    shipped = yaml.safe_load((CONFIG_DIR / "model.yaml").read_text())
+    assert to_dict(load_config(CONFIG_DIR / "model.yaml")) == to_dict(RoombyConfig())
+    assert set(shipped["model"]) == set(to_dict(RoombyConfig())["model"])
+
+
+def test_choice_keys_name_their_choices(tmp_path: Path):
+    with pytest.raises(ConfigError, match=r"model.memory: 'transformer' is not one of "
+                                          r"fast_weights, gru, lstm, none"):
+        load_config(None, ["model.memory=transformer"])
+    assert load_config(None, ["model.memory=gru"]).model.memory == "gru"

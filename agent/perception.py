@@ -1,0 +1,119 @@
+"""Perception: a small CNN from the camera (colour + depth) to visual tokens and per-pixel
+predictions of object type and colour.
+
+It is trained with the simulator's segmentation masks (`World.oracle_labels`: type index + 1 and
+colour index + 1 per pixel, 0 = floor/wall/nothing) and, wrapped in `LearnedPerception`, plugs into
+the env (`perception=`) in place of the oracle: its per-pixel classes are projected through depth
+into the map's semantic layer, exactly as a robot would do it.
+
+Predictions are made at half resolution (30 x 40 for the 80 x 60 camera): the map projection reads
+every second pixel anyway (`CameraSpec.project_stride` = 2), so full resolution would be paid for
+and thrown away.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from agent.language_encoder import sinusoidal_encoding
+from sim.semantic_map import N_COLORS, N_TYPES
+
+DEPTH_SCALE = 1.0 / 8.0  # metres -> about 0..1 (the camera's far plane is 8 m)
+
+
+class PerceptionOut(NamedTuple):
+    tokens: Tensor
+    """[B, N, D] visual tokens (one per cell of the 8 x 10 feature map), with 2-D positions."""
+    type_logits: Tensor
+    """[B, N_TYPES + 1, H/2, W/2] per-pixel object type (0 = none)."""
+    color_logits: Tensor
+    """[B, N_COLORS + 1, H/2, W/2] per-pixel colour (0 = none)."""
+
+
+def positional_encoding_2d(rows: int, cols: int, dim: int) -> Tensor:
+    """[rows * cols, dim]: half the dims encode the row, half the column (sinusoidal)."""
+    assert dim % 4 == 0, f"a 2-D positional encoding needs dim divisible by 4, got {dim}"
+    r = sinusoidal_encoding(rows, dim // 2)[:, None, :].expand(rows, cols, dim // 2)
+    c = sinusoidal_encoding(cols, dim // 2)[None, :, :].expand(rows, cols, dim // 2)
+    return torch.cat([r, c], dim=-1).reshape(rows * cols, dim)
+
+
+def _conv(cin: int, cout: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.ReLU())
+
+
+class PerceptionNet(nn.Module):
+    """rgb [B, 3, H, W] (uint8 0..255, or float already in 0..1) + depth [B, 1, H, W] metres."""
+
+    def __init__(self, dim: int = 64, image_size: tuple[int, int] = (60, 80),
+                 channels: tuple[int, int, int] = (16, 32, 48)):
+        super().__init__()
+        c1, c2, c3 = channels
+        self.conv1 = _conv(4, c1, 2)     # H/2
+        self.conv2 = _conv(c1, c2, 2)    # H/4
+        self.conv3 = _conv(c2, c3, 2)    # H/8
+        self.to_tokens = nn.Conv2d(c3, dim, 1)
+        h, w = image_size
+        self.half = ((h + 1) // 2, (w + 1) // 2)
+        self.grid = (self.half[0] + 3) // 4, (self.half[1] + 3) // 4
+        self.register_buffer("pos", positional_encoding_2d(*self.grid, dim), persistent=False)
+        # Per-pixel head at H/2 over fine features + upsampled context (1x1 convs: cheap).
+        self.head = nn.Sequential(nn.Conv2d(c1 + c2 + c3, 32, 1), nn.ReLU(),
+                                  nn.Conv2d(32, N_TYPES + 1 + N_COLORS + 1, 1))
+
+    @staticmethod
+    def normalize(rgb: Tensor, depth: Tensor) -> Tensor:
+        rgb = rgb.float() / 255.0 if rgb.dtype == torch.uint8 else rgb.float()
+        return torch.cat([rgb, depth.float() * DEPTH_SCALE], dim=1)
+
+    def forward(self, rgb: Tensor, depth: Tensor) -> PerceptionOut:
+        x = self.normalize(rgb, depth)
+        f1 = self.conv1(x)
+        f2 = self.conv2(f1)
+        f3 = self.conv3(f2)
+        tokens = self.to_tokens(f3).flatten(2).transpose(1, 2) + self.pos
+        size = f1.shape[-2:]
+        fused = torch.cat([f1, F.interpolate(f2, size=size, mode="nearest"),
+                           F.interpolate(f3, size=size, mode="nearest")], dim=1)
+        logits = self.head(fused)
+        return PerceptionOut(tokens, logits[:, : N_TYPES + 1], logits[:, N_TYPES + 1:])
+
+
+def segmentation_targets(types: np.ndarray | Tensor, colors: np.ndarray | Tensor
+                         ) -> tuple[Tensor, Tensor]:
+    """Full-resolution label images [.., H, W] -> the half-resolution targets the head predicts
+    (every second pixel, the ones the map projection reads)."""
+    t = torch.as_tensor(np.asarray(types))[..., ::2, ::2]
+    c = torch.as_tensor(np.asarray(colors))[..., ::2, ::2]
+    return t.long(), c.long()
+
+
+def segmentation_loss(out: PerceptionOut, types: Tensor, colors: Tensor,
+                      weight: float = 1.0) -> Tensor:
+    """Cross-entropy of both per-pixel heads against half-resolution targets [B, H/2, W/2]."""
+    return weight * (F.cross_entropy(out.type_logits, types)
+                     + F.cross_entropy(out.color_logits, colors))
+
+
+class LearnedPerception:
+    """The env's `Perception` callable: (rgb HxWx3 uint8, depth HxW) -> (types, colors), index + 1
+    per pixel (0 = none), at full resolution (each prediction covers a 2 x 2 block)."""
+
+    def __init__(self, net: PerceptionNet):
+        self.net = net.eval()
+
+    @torch.no_grad()
+    def __call__(self, rgb: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h, w = depth.shape
+        x = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None]
+        d = torch.from_numpy(np.ascontiguousarray(depth, dtype=np.float32))[None, None]
+        out = self.net(x, d)
+        t = out.type_logits[0].argmax(0).numpy().astype(np.uint8)
+        c = out.color_logits[0].argmax(0).numpy().astype(np.uint8)
+        up = np.ones((2, 2), dtype=np.uint8)
+        return np.kron(t, up)[:h, :w], np.kron(c, up)[:h, :w]

@@ -1,0 +1,205 @@
+"""Roomby's policy network: language, perception, map, fusion, memory and heads in one module.
+
+    language  tokens -> words, sentence                       (once per command)
+    queries   K learned queries attend over the words          -> language-conditioned queries
+    fusion    the queries attend over visual + map tokens      (or: pooled concat, the ablation)
+    memory    fused vector per decision -> h                   (fast weights / GRU / LSTM / none)
+    heads     skill logits, pointer over the 48 x 48 map cells, value, motor logits,
+              auxiliary goal prediction (from the language alone)
+
+Two ways in:
+- `step(obs, state) -> (PolicyOutput, state, attention)`: one decision for a batch, the form used
+  for inference, rollouts and export (the memory state is an explicit input and output);
+- `forward_sequence(obs, state, episode_start)`: T decisions for a batch of sequences
+  ([T, B, ...] observations), the form used for behaviour cloning with truncated
+  back-propagation through the memory and for recurrent PPO.
+Observations are the env's Dict as tensors: rgb uint8 [B, 3, H, W] (or float in 0..1), depth
+[B, 1, H, W], map [B, 29, 48, 48], pose [B, 4], instruction [B, 32] token ids (0 = padding).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from agent.attention import AdditiveAttention, MultiHeadCrossAttention, make_attention
+from agent.goal_codec import SIZES as GOAL_SIZES
+from agent.goal_codec import SLOTS as GOAL_SLOTS
+from agent.language_encoder import make_language_encoder
+from agent.map_encoder import MapEncoder
+from agent.memory import State, make_memory
+from agent.model_config import ModelConfig
+from agent.perception import PerceptionNet, PerceptionOut
+from sim.envs.skill_env import SKILLS
+
+N_MOTOR = 4  # the motor env's Discrete(4): stop, forward, left, right
+POSE_DIM = 16
+
+
+class PolicyOutput(NamedTuple):
+    skill_logits: Tensor
+    """[B, 3] stop / navigate / clean."""
+    pointer_logits: Tensor
+    """[B, 2304] one score per map cell (row * 48 + col)."""
+    value: Tensor
+    """[B] state value."""
+    motor_logits: Tensor
+    """[B, 4] wheel actions for the motor-level env."""
+    goal_logits: Tensor
+    """[B, 2, sum(GOAL_SIZES)] goal fields per step slot (split with `split_goal_logits`)."""
+
+
+class Command(NamedTuple):
+    """What the network makes of a command, reusable for every decision of the episode."""
+
+    queries: Tensor
+    """[B, K, d] language-conditioned queries."""
+    sentence: Tensor
+    """[B, d] sentence vector."""
+    goal_logits: Tensor
+    """[B, 2, sum(GOAL_SIZES)] auxiliary goal prediction."""
+    attention: dict[str, Tensor]
+    """Language self-attention and the queries' attention over the words."""
+
+
+def split_goal_logits(goal_logits: Tensor) -> list[Tensor]:
+    """-> [task, object, colour, room] logits, each [..., 2, classes]."""
+    return list(torch.split(goal_logits, list(GOAL_SIZES), dim=-1))
+
+
+class RoombyPolicyNet(nn.Module):
+    def __init__(self, cfg: ModelConfig | None = None):
+        super().__init__()
+        cfg = cfg or ModelConfig()
+        self.cfg = cfg
+        d = cfg.dim
+        self.language = make_language_encoder(cfg.language, d, cfg.heads, cfg.language_layers)
+        self.perception = PerceptionNet(d)
+        self.map_encoder = MapEncoder(d, cfg.cell_dim)
+        self.pose = nn.Sequential(nn.Linear(4, POSE_DIM), nn.ReLU())
+        k = cfg.queries
+        self.query_seeds = nn.Parameter(torch.randn(k, d) * 0.1)
+        self.query_attn = MultiHeadCrossAttention(d, cfg.heads)
+        self.source_embed = nn.Parameter(torch.zeros(2, d))  # visual vs map token type
+        if cfg.fusion == "cross_attention":
+            self.fusion_attn = (MultiHeadCrossAttention(d, cfg.heads) if cfg.attention == "dot"
+                                else make_attention(cfg.attention, d, d, d))
+            fused = k * d
+        elif cfg.fusion == "concat":
+            self.fusion_attn = None
+            fused = 3 * d
+        else:
+            raise ValueError(f"unknown fusion {cfg.fusion!r}: use cross_attention or concat")
+        self.fuse = nn.Sequential(nn.Linear(fused + d + POSE_DIM, 2 * d), nn.ReLU())
+        self.memory = make_memory(cfg.memory, 2 * d, cfg.memory_size, lam=cfg.fw_lam,
+                                  eta=cfg.fw_eta, inner_steps=cfg.fw_inner_steps)
+        z = cfg.memory_size + d
+        self.skill_head = nn.Linear(z, len(SKILLS))
+        self.motor_head = nn.Linear(z, N_MOTOR)
+        self.value_head = nn.Sequential(nn.Linear(z, d), nn.ReLU(), nn.Linear(d, 1))
+        self.pointer_query = nn.Linear(z, d)
+        if cfg.pointer == "additive":
+            self.pointer = AdditiveAttention(d, cfg.cell_dim, cfg.cell_dim)
+        elif cfg.pointer == "dot":
+            self.pointer = make_attention("dot", d, cfg.cell_dim, cfg.cell_dim)
+        else:
+            raise ValueError(f"unknown pointer {cfg.pointer!r}: use additive or dot")
+        self.goal_head = nn.Linear(d, GOAL_SLOTS * sum(GOAL_SIZES))
+
+    # -- the stateless part: everything before the memory --------------------------------
+    def encode_command(self, instruction: Tensor) -> Command:
+        """Everything that depends on the command alone: computed once per command at
+        inference (pass it to `step`), per step in training."""
+        lang = self.language(instruction)
+        b = lang.sentence.shape[0]
+        seeds = self.query_seeds.expand(b, -1, -1)
+        q, w_words = self.query_attn(seeds, lang.words, key_padding_mask=lang.mask)
+        goal = self.goal_head(lang.sentence).view(b, GOAL_SLOTS, sum(GOAL_SIZES))
+        attention = {"words": w_words}
+        if lang.attention is not None:
+            attention["language"] = lang.attention
+        return Command(q + seeds, lang.sentence, goal, attention)
+
+    def encode(self, obs: dict[str, Tensor], command: Command | None = None
+               ) -> tuple[Tensor, dict[str, Tensor], Command, Tensor]:
+        """obs (batch B) -> (memory input [B, 2d], attention, command, cell keys
+        [B, 2304, cell_dim])."""
+        if command is None:
+            command = self.encode_command(obs["instruction"])
+        vis: PerceptionOut = self.perception(obs["rgb"], obs["depth"])
+        mp = self.map_encoder(obs["map"])
+        q = command.queries
+        b = q.shape[0]
+        attention = dict(command.attention)
+        if self.fusion_attn is not None:
+            tokens = torch.cat([vis.tokens + self.source_embed[0],
+                                mp.tokens + self.source_embed[1]], dim=1)
+            fused, w = self.fusion_attn(q, tokens)
+            attention["fusion"] = w if w.dim() == 4 else w.unsqueeze(1)
+            fused = fused.reshape(b, -1)
+        else:
+            fused = torch.cat([q.mean(1), vis.tokens.mean(1), mp.tokens.mean(1)], dim=-1)
+        x = self.fuse(torch.cat([fused, command.sentence, self.pose(obs["pose"].float())], -1))
+        return x, attention, command, mp.cells
+
+    def heads(self, h: Tensor, sentence: Tensor, cells: Tensor, goal: Tensor
+              ) -> tuple[PolicyOutput, Tensor]:
+        z = torch.cat([h, sentence], dim=-1)
+        query = self.pointer_query(z).unsqueeze(1)
+        pointer = self.pointer.scores(query, cells).squeeze(1)
+        out = PolicyOutput(self.skill_head(z), pointer, self.value_head(z).squeeze(-1),
+                           self.motor_head(z), goal)
+        return out, torch.softmax(pointer, dim=-1)
+
+    # -- the two entry points ---------------------------------------------------------------
+    def initial_state(self, batch_size: int, device: torch.device | str | None = None) -> State:
+        return self.memory.initial_state(batch_size, device)
+
+    def step(self, obs: dict[str, Tensor], state: State, episode_start: Tensor | None = None,
+             command: Command | None = None
+             ) -> tuple[PolicyOutput, State, dict[str, Tensor]]:
+        """One decision for a batch: obs [B, ...], state -> (outputs, new state, attention).
+
+        attention: "language" [B, layers, heads, L+1, L+1] self-attention, "words" [B, heads,
+        K, L+1] queries over the words, "fusion" [B, heads, K, 80 + 144] queries over visual
+        then map tokens (cross_attention fusion), "pointer" [B, 2304] the pointer's softmax.
+        `command`: `encode_command(obs["instruction"])` computed once per command (optional).
+        """
+        x, attention, command, cells = self.encode(obs, command)
+        start = None if episode_start is None else episode_start.view(1, -1)
+        h, state = self.memory(x.unsqueeze(0), state, start)
+        out, pointer = self.heads(h[0], command.sentence, cells, command.goal_logits)
+        attention["pointer"] = pointer
+        return out, state, attention
+
+    def forward_sequence(self, obs: dict[str, Tensor], state: State,
+                         episode_start: Tensor | None = None) -> tuple[PolicyOutput, State]:
+        """T decisions of B sequences: obs [T, B, ...] -> outputs [T, B, ...], final state."""
+        t, b = obs["instruction"].shape[:2]
+        flat = {k: v.reshape(t * b, *v.shape[2:]) for k, v in obs.items()}
+        x, _, command, cells = self.encode(flat)
+        h, state = self.memory(x.view(t, b, -1), state, episode_start)
+        out, _ = self.heads(h.reshape(t * b, -1), command.sentence, cells, command.goal_logits)
+        return PolicyOutput(*(o.reshape(t, b, *o.shape[1:]) for o in out)), state
+
+    def forward(self, obs: dict[str, Tensor], state: State, episode_start: Tensor | None = None
+                ) -> tuple[PolicyOutput, State, dict[str, Tensor]]:
+        return self.step(obs, state, episode_start)
+
+
+def count_parameters(module: nn.Module, trainable_only: bool = True) -> int:
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
+
+
+def obs_to_tensors(obs: dict, device: torch.device | str = "cpu") -> dict[str, Tensor]:
+    """An env observation (one, or already batched) -> a dict of batched tensors."""
+    out = {}
+    for k, v in obs.items():
+        t = torch.as_tensor(v, device=device)
+        out[k] = t.unsqueeze(0) if t.dim() == _RANK[k] else t
+    return out
+
+
+_RANK = {"rgb": 3, "depth": 3, "map": 3, "pose": 1, "instruction": 1}

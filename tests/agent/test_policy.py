@@ -1,0 +1,177 @@
+"""The policy network: shapes, the pointer covers the map cells, sequence = steps, gradients."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import sim  # noqa: F401  (registers the ids)
+from agent.goal_codec import SIZES, decode_goal, encode_goal
+from agent.map_encoder import MapEncoder
+from agent.model_config import ModelConfig
+from agent.policy import RoombyPolicyNet, count_parameters, obs_to_tensors, split_goal_logits
+from sim.grid import MAP_SIZE
+from sim.language import encode
+from sim.semantic_map import MAP_CHANNELS
+
+
+def fake_obs(b: int, seed: int = 0, empty_command: bool = False) -> dict[str, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    instr = torch.zeros(b, 32, dtype=torch.long)
+    for i in range(b):
+        text = "" if empty_command else ["go to the blue chair", "vacuum the kitchen"][i % 2]
+        instr[i] = torch.from_numpy(encode(text))
+    return {
+        "rgb": torch.randint(0, 256, (b, 3, 60, 80), dtype=torch.uint8, generator=g),
+        "depth": torch.rand(b, 1, 60, 80, generator=g) * 5,
+        "map": torch.rand(b, len(MAP_CHANNELS), MAP_SIZE, MAP_SIZE, generator=g),
+        "pose": torch.rand(b, 4, generator=g),
+        "instruction": instr,
+    }
+
+
+VARIANTS = {
+    "default": {},
+    "gru-concat": {"memory": "gru", "fusion": "concat"},
+    "lstm-additive": {"memory": "lstm", "attention": "additive", "pointer": "dot"},
+    "none-hard": {"memory": "none", "attention": "hard"},
+}
+
+
+def _net(name: str) -> RoombyPolicyNet:
+    torch.manual_seed(0)
+    return RoombyPolicyNet(ModelConfig(**VARIANTS[name]))
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_step_shapes_and_attention(name: str) -> None:
+    net = _net(name).eval()
+    b = 2
+    out, state, att = net.step(fake_obs(b), net.initial_state(b))
+    assert out.skill_logits.shape == (b, 3)
+    assert out.pointer_logits.shape == (b, MAP_SIZE * MAP_SIZE)
+    assert out.value.shape == (b,)
+    assert out.motor_logits.shape == (b, 4)
+    assert out.goal_logits.shape == (b, 2, sum(SIZES))
+    assert torch.allclose(att["pointer"].sum(-1), torch.ones(b), atol=1e-5)
+    if VARIANTS[name].get("fusion") != "concat":
+        assert att["fusion"].shape[-1] == 80 + 144  # visual tokens then map tokens
+        assert torch.allclose(att["fusion"].sum(-1), torch.ones(1), atol=1e-5)
+    assert att["words"].shape[-1] == 33  # summary token + 32 word slots
+
+
+def test_pointer_covers_exactly_the_action_cells() -> None:
+    env = gym.make("Roomby/GoToObject-OneRoom-v0")
+    assert env.action_space.nvec[1] == MAP_SIZE * MAP_SIZE
+    obs, _ = env.reset(seed=0)
+    net = _net("default").eval()
+    out, _, _ = net.step(obs_to_tensors(obs), net.initial_state(1))
+    assert out.pointer_logits.shape == (1, int(env.action_space.nvec[1]))
+    env.close()
+
+
+def test_cell_keys_are_row_major_map_cells() -> None:
+    torch.manual_seed(0)
+    enc = MapEncoder().eval()
+    grid = torch.rand(1, len(MAP_CHANNELS), MAP_SIZE, MAP_SIZE)
+    base = enc(grid).cells[0]
+    r, c = 30, 7
+    grid2 = grid.clone()
+    grid2[0, :, r, c] += 5.0
+    diff = (enc(grid2).cells[0] - base).abs().sum(-1).view(MAP_SIZE, MAP_SIZE)
+    assert diff[r, c] == diff.max() and diff[r, c] > 0
+    # A cell's key sees its own channels and its 4x4 block's 3x3 neighbourhood only.
+    far = torch.ones(MAP_SIZE, MAP_SIZE, dtype=torch.bool)
+    far[max(0, (r // 4 - 1) * 4):(r // 4 + 2) * 4, max(0, (c // 4 - 1) * 4):(c // 4 + 2) * 4] = 0
+    assert diff[far].max() == 0
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_sequence_equals_steps_with_episode_starts(name: str) -> None:
+    net = _net(name).eval()
+    t, b = 4, 2
+    steps = [fake_obs(b, seed=i) for i in range(t)]
+    seq = {k: torch.stack([s[k] for s in steps]) for k in steps[0]}
+    start = torch.zeros(t, b)
+    start[0] = 1
+    start[2, 1] = 1
+    with torch.no_grad():
+        out_seq, st_seq = net.forward_sequence(seq, net.initial_state(b), start)
+        state, pointers = net.initial_state(b), []
+        for i in range(t):
+            out, state, _ = net.step(steps[i], state, start[i])
+            pointers.append(out.pointer_logits)
+            assert torch.allclose(out.skill_logits, out_seq.skill_logits[i], atol=1e-4)
+            assert torch.allclose(out.value, out_seq.value[i], atol=1e-4)
+    assert torch.allclose(torch.stack(pointers), out_seq.pointer_logits, atol=1e-4)
+    flat = lambda s: list(s) if isinstance(s, tuple) else [s]  # noqa: E731
+    for a, c in zip(flat(st_seq), flat(state), strict=True):
+        assert torch.allclose(a, c, atol=1e-4)
+
+
+def test_memory_carries_across_decisions() -> None:
+    """The same observation gives different outputs after a different history."""
+    net = _net("default").eval()
+    obs = fake_obs(1, seed=5)
+    with torch.no_grad():
+        fresh, _, _ = net.step(obs, net.initial_state(1))
+        _, state, _ = net.step(fake_obs(1, seed=9), net.initial_state(1))
+        later, _, _ = net.step(obs, state)
+        reset, _, _ = net.step(obs, state, episode_start=torch.ones(1))
+    assert not torch.allclose(fresh.pointer_logits, later.pointer_logits, atol=1e-4)
+    assert torch.allclose(fresh.pointer_logits, reset.pointer_logits, atol=1e-5)
+
+
+def test_gradients_reach_every_parameter() -> None:
+    """Policy outputs over two decisions (the memory's recurrent weights act from the second)
+    plus the segmentation loss (the only one the per-pixel head gets) reach every parameter."""
+    from agent.perception import segmentation_loss
+    net = _net("default").train()
+    steps = [fake_obs(2, seed=i) for i in range(2)]
+    seq = {k: torch.stack([s[k] for s in steps]) for k in steps[0]}
+    out, _ = net.forward_sequence(seq, net.initial_state(2))
+    loss = sum(o.float().pow(2).mean() for o in out)
+    vis = net.perception(steps[0]["rgb"], steps[0]["depth"])
+    labels = torch.randint(0, 9, (2, 30, 40))
+    loss = loss + segmentation_loss(vis, labels, labels)
+    loss.backward()
+    missing = [n for n, p in net.named_parameters() if p.grad is None or p.grad.abs().sum() == 0]
+    assert not missing, f"no gradient reaches {missing}"
+
+
+def test_cached_command_gives_the_same_decision_and_empty_commands_are_finite() -> None:
+    net = _net("default").eval()
+    obs = fake_obs(2)
+    with torch.no_grad():
+        a, _, _ = net.step(obs, net.initial_state(2))
+        cmd = net.encode_command(obs["instruction"])
+        b, _, _ = net.step(obs, net.initial_state(2), command=cmd)
+        empty, _, _ = net.step(fake_obs(2, empty_command=True), net.initial_state(2))
+    assert torch.equal(a.pointer_logits, b.pointer_logits)
+    assert all(torch.isfinite(o).all() for o in empty)
+
+
+def test_default_size_is_within_budget() -> None:
+    assert count_parameters(RoombyPolicyNet()) <= 2_000_000
+
+
+@pytest.mark.parametrize("goal", [
+    {"task": "goto_object", "object": "couch", "color": "red", "room": "living_room"},
+    {"task": "vacuum_room", "room": "kitchen"},
+    {"task": "sequence", "steps": [{"task": "vacuum_under", "object": "bed"},
+                                   {"task": "goto_room", "room": "bathroom"}]},
+])
+def test_goal_codec_round_trips(goal: dict) -> None:
+    from sim.language import normalize_goal
+    assert decode_goal(encode_goal(goal)) == normalize_goal(goal)
+
+
+def test_goal_logits_split_per_field() -> None:
+    net = _net("default").eval()
+    out, _, _ = net.step(fake_obs(1), net.initial_state(1))
+    parts = split_goal_logits(out.goal_logits)
+    assert [p.shape[-1] for p in parts] == list(SIZES)
+    classes = np.stack([p.argmax(-1)[0].numpy() for p in parts], axis=-1)
+    assert classes.shape == (2, 4)
