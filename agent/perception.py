@@ -47,6 +47,34 @@ def _conv(cin: int, cout: int, stride: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.ReLU())
 
 
+def to_channels_last(x: Tensor) -> Tensor:
+    """[B, C, H, W] -> the same values as a contiguous [B, H, W, C] (pixels x channels), the
+    layout where per-pixel layers are one matrix product and CPU convolutions run fastest."""
+    return x.contiguous(memory_format=torch.channels_last).permute(0, 2, 3, 1)
+
+
+def conv_hwc(conv: nn.Module, x: Tensor) -> Tensor:
+    """Apply a 2-D convolution to a [B, H, W, C] tensor, keeping that layout."""
+    return conv(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+
+
+def upsample_add(fine: Tensor, coarse: Tensor) -> Tensor:
+    """fine [B, H, W, C] + coarse [B, h, w, C] repeated to H x W (nearest), by broadcasting.
+
+    When H, W are not multiples of h, w (e.g. 15 -> 8 by a stride-2 convolution with padding)
+    the coarse grid's overhang is cropped, as nearest-neighbour upsampling would.
+    """
+    b, h2, w2, c = fine.shape
+    fy, fx = -(-h2 // coarse.shape[1]), -(-w2 // coarse.shape[2])
+    rows, cols = -(-h2 // fy), -(-w2 // fx)
+    coarse = coarse[:, :rows, :cols]
+    if rows * fy != h2 or cols * fx != w2:
+        up = coarse[:, :, None, :, None].expand(b, rows, fy, cols, fx, c)
+        return fine + up.reshape(b, rows * fy, cols * fx, c)[:, :h2, :w2]
+    out = fine.view(b, rows, fy, cols, fx, c) + coarse[:, :, None, :, None]
+    return out.view(b, h2, w2, c)
+
+
 class PerceptionNet(nn.Module):
     """rgb [B, 3, H, W] (uint8 0..255, or float already in 0..1) + depth [B, 1, H, W] metres."""
 
@@ -57,14 +85,17 @@ class PerceptionNet(nn.Module):
         self.conv1 = _conv(4, c1, 2)     # H/2
         self.conv2 = _conv(c1, c2, 2)    # H/4
         self.conv3 = _conv(c2, c3, 2)    # H/8
-        self.to_tokens = nn.Conv2d(c3, dim, 1)
+        self.to_tokens = nn.Linear(c3, dim)
         h, w = image_size
         self.half = ((h + 1) // 2, (w + 1) // 2)
         self.grid = (self.half[0] + 3) // 4, (self.half[1] + 3) // 4
         self.register_buffer("pos", positional_encoding_2d(*self.grid, dim), persistent=False)
-        # Per-pixel head at H/2 over fine features + upsampled context (1x1 convs: cheap).
-        self.head = nn.Sequential(nn.Conv2d(c1 + c2 + c3, 32, 1), nn.ReLU(),
-                                  nn.Conv2d(32, N_TYPES + 1 + N_COLORS + 1, 1))
+        # Per-pixel head at H/2: fine features plus context from the coarser maps, each
+        # projected at its own resolution and added by broadcasting (no upsampled copies).
+        self.head_fine = nn.Linear(c1, 32)
+        self.head_mid = nn.Linear(c2, 32, bias=False)
+        self.head_coarse = nn.Linear(c3, 32, bias=False)
+        self.head_out = nn.Linear(32, N_TYPES + 1 + N_COLORS + 1)
 
     @staticmethod
     def normalize(rgb: Tensor, depth: Tensor) -> Tensor:
@@ -72,15 +103,15 @@ class PerceptionNet(nn.Module):
         return torch.cat([rgb, depth.float() * DEPTH_SCALE], dim=1)
 
     def forward(self, rgb: Tensor, depth: Tensor) -> PerceptionOut:
-        x = self.normalize(rgb, depth)
-        f1 = self.conv1(x)
-        f2 = self.conv2(f1)
-        f3 = self.conv3(f2)
-        tokens = self.to_tokens(f3).flatten(2).transpose(1, 2) + self.pos
-        size = f1.shape[-2:]
-        fused = torch.cat([f1, F.interpolate(f2, size=size, mode="nearest"),
-                           F.interpolate(f3, size=size, mode="nearest")], dim=1)
-        logits = self.head(fused)
+        # Channels-last throughout: per-pixel layers become plain matrix products.
+        x = to_channels_last(self.normalize(rgb, depth))
+        f1 = conv_hwc(self.conv1, x)
+        f2 = conv_hwc(self.conv2, f1)
+        f3 = conv_hwc(self.conv3, f2)
+        tokens = self.to_tokens(f3).flatten(1, 2) + self.pos
+        ctx = upsample_add(self.head_mid(f2), self.head_coarse(f3))
+        logits = self.head_out(F.relu(upsample_add(self.head_fine(f1), ctx)))
+        logits = logits.permute(0, 3, 1, 2)  # [B, classes, H/2, W/2], as cross_entropy wants
         return PerceptionOut(tokens, logits[:, : N_TYPES + 1], logits[:, N_TYPES + 1:])
 
 

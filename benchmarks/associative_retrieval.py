@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--minutes", type=float, default=2.2, help="training budget per seed")
     ap.add_argument("--seeds", type=int, default=2, help="seeds per (model, R); best on val")
     ap.add_argument("--workers", type=int, default=2, help="processes (one torch thread each)")
-    ap.add_argument("--lam", type=float, default=0.9, help="fast-weight decay (paper: 0.9)")
+    ap.add_argument("--lam", type=float, default=0.95, help="fast-weight decay (paper: 0.95)")
     ap.add_argument("--eta", type=float, default=0.5, help="fast-weight rate (paper: 0.5)")
     ap.add_argument("--train-size", type=int, default=0,
                     help="fixed training set size (0 = fresh sequences every batch)")

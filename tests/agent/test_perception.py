@@ -65,9 +65,9 @@ def test_learned_perception_fills_the_env_semantic_layer() -> None:
     torch.manual_seed(0)
     net = PerceptionNet()
     with torch.no_grad():  # a net that calls every pixel label 2: type index 1, colour index 1
-        net.head[2].bias.zero_()
-        net.head[2].bias[2] = 100.0
-        net.head[2].bias[11 + 2] = 100.0
+        net.head_out.bias.zero_()
+        net.head_out.bias[2] = 100.0
+        net.head_out.bias[11 + 2] = 100.0
     perception = LearnedPerception(net)
     rgb = np.zeros((60, 80, 3), np.uint8)
     types, colors = perception(rgb, np.ones((60, 80), np.float32))
