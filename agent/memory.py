@@ -78,12 +78,15 @@ class FastWeightMemory(Memory):
     The fast-weight matrix A is an outer-product associative memory of recent hidden states that
     decays with `lam`; the inner loop lets the new state settle towards the stored pattern it
     resembles. Layer norm inside the loop is what keeps the loop stable (without it the
-    activity explodes at the first steps with ReLU). W starts as 0.05 I (an IRNN-style start, as
-    in the paper). State: (h [B, H], A [B, H, H]).
+    activity explodes at the first steps with ReLU). W starts as `recurrent_init` x I (an
+    IRNN-style start): on associative retrieval at R = 20, 90 s of training reached 11-13 % error
+    with 0.8 I (3 seeds), 13-19 % with torch's default init, 19-42 % with 0.05 I and 51 % with I.
+    State: (h [B, H], A [B, H, H]).
     """
 
     def __init__(self, input_size: int, hidden_size: int, lam: float = 0.95, eta: float = 0.5,
-                 inner_steps: int = 1, layer_norm: bool = True, nonlinearity: str = "relu"):
+                 inner_steps: int = 1, layer_norm: bool = True, nonlinearity: str = "relu",
+                 recurrent_init: float = 0.8):
         super().__init__(input_size, hidden_size)
         assert 0.0 <= lam <= 1.0, f"lam is a decay rate in [0, 1], got {lam}"
         assert inner_steps >= 1, f"inner_steps must be >= 1, got {inner_steps}"
@@ -95,7 +98,7 @@ class FastWeightMemory(Memory):
         assert nonlinearity in acts, f"nonlinearity must be one of {sorted(acts)}"
         self.f = acts[nonlinearity]
         with torch.no_grad():
-            self.W.weight.copy_(0.05 * torch.eye(hidden_size))
+            self.W.weight.copy_(recurrent_init * torch.eye(hidden_size))
 
     def initial_state(self, batch_size: int, device: torch.device | str | None = None) -> State:
         h = torch.zeros(batch_size, self.hidden_size, device=device)
@@ -116,15 +119,54 @@ class FastWeightMemory(Memory):
 
     def forward(self, x: Tensor, state: State, episode_start: Tensor | None = None
                 ) -> tuple[Tensor, State]:
-        # Same as Memory.forward, with C x computed for the whole sequence in one matmul.
+        # The same function as stepping `_cell` T times, without materialising A at every step:
+        # A(t) h = lam^(t+1) A_init h + eta sum_k lam^(t-k) g_k (g_k . h), where g_k is the
+        # hidden state entering step k (Ba et al. 2016, sec. 3.1). O(T R) per inner step instead
+        # of O(R^2), and no [T, B, R, R] saved for the backward pass.
         self._check(x, episode_start)
+        t_len, b = x.shape[:2]
         cx = self.C(x)
+        h, a0 = state
+        dt = cx.dtype
+        steps = torch.arange(t_len, device=x.device, dtype=dt)
+        if episode_start is None:
+            last = torch.full((t_len, b), -1.0, device=x.device, dtype=dt)
+            keep = None
+        else:
+            # last[t, b]: the latest episode start at or before t (-1: none, A_init counts)
+            start = episode_start.to(dt)
+            marks = torch.where(start > 0, steps[:, None].expand(t_len, b), -1.0)
+            last = torch.cummax(marks, dim=0)[0]
+            keep = (1.0 - start).unsqueeze(-1)
+        # coef[t, b, k] = eta lam^(t-k) for the g_k of the current episode (k <= t), else 0
+        lag = steps[:, None] - steps[None, :]
+        decay = torch.where(lag >= 0, self.eta * self.lam ** lag.clamp(min=0), 0.0)
+        coef = decay[:, None, :] * (steps[None, None, :] >= last[:, :, None])
+        use_a0 = bool(a0.abs().sum() > 0)
+        a0_coef = (self.lam ** (steps + 1))[:, None, None] * (last < 0).to(dt).unsqueeze(-1)
+        hist: list[Tensor] = []
         outs = []
-        for t in range(x.shape[0]):
-            state = _reset(state, None if episode_start is None else episode_start[t])
-            h, state = self._cell(cx[t], state)
+        for t in range(t_len):
+            if keep is not None:
+                h = h * keep[t]
+            hist.append(h)
+            g = torch.stack(hist, dim=1)                                        # [B, t+1, R]
+            c = coef[t, :, : t + 1]
+            pre = self.W(h) + cx[t]
+            hs = self.f(pre)
+            for _ in range(self.inner_steps):
+                w = c * torch.bmm(g, hs.unsqueeze(2)).squeeze(2)                 # [B, t+1]
+                ah = torch.bmm(w.unsqueeze(1), g).squeeze(1)
+                if use_a0:
+                    ah = ah + a0_coef[t] * torch.bmm(a0, hs.unsqueeze(2)).squeeze(2)
+                hs = self.f(self.ln(pre + ah))
+            h = hs
             outs.append(h)
-        return torch.stack(outs), state
+        # The state's A is the one the last step used.
+        a = torch.einsum("bk,bki,bkj->bij", coef[-1], g, g)
+        if use_a0:
+            a = a + a0_coef[-1, :, :, None] * a0
+        return torch.stack(outs), (h, a)
 
 
 class _TorchRNNMemory(Memory):

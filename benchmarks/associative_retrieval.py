@@ -5,7 +5,8 @@ A sequence of 4 key-value pairs (keys letters, values digits), two '?' and a que
 size R = 20, 1.81 % test error for fast weights (with layer norm) against 60.81 % for an LSTM,
 and 0 % for fast weights at R = 50.
 
-Here every (model, R) gets the same wall-clock budget per seed (`--minutes`), `--seeds` seeds run
+Here every model gets the same wall-clock budget per seed at a given R (`--minutes`, one per R:
+R = 20 is the hard case and gets more), `--seeds` seeds run
 side by side in worker processes with one torch thread each, and the seed with the best
 validation error is reported on a fixed test set (20 000 sequences). Training draws fresh
 sequences every batch (the paper used a fixed set of 100 000; `--train-size 100000` reproduces
@@ -14,6 +15,7 @@ budget, batch 128; embedding 100, a 100-unit ReLU layer before the softmax over 
 
     .venv/bin/python benchmarks/associative_retrieval.py                    # ~14 min on 2 cores
     .venv/bin/python benchmarks/associative_retrieval.py --minutes 0.5 --seeds 1 --hidden 20
+The fast-weight memory is the one the policy uses (`agent.memory.FastWeightMemory`).
 """
 
 from __future__ import annotations
@@ -142,7 +144,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--kinds", default="fast_weights,lstm,gru")
     ap.add_argument("--hidden", default="20,50", help="hidden sizes R (default 20,50)")
-    ap.add_argument("--minutes", type=float, default=2.2, help="training budget per seed")
+    ap.add_argument("--minutes", default="3.0,1.5",
+                    help="training budget per seed, one per hidden size (default 3.0,1.5)")
     ap.add_argument("--seeds", type=int, default=2, help="seeds per (model, R); best on val")
     ap.add_argument("--workers", type=int, default=2, help="processes (one torch thread each)")
     ap.add_argument("--lam", type=float, default=0.95, help="fast-weight decay (paper: 0.95)")
@@ -150,11 +153,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--train-size", type=int, default=0,
                     help="fixed training set size (0 = fresh sequences every batch)")
     args = ap.parse_args(argv)
-    jobs = [Job(k, int(r), s, args.minutes, args.lam, args.eta, args.train_size)
-            for r in args.hidden.split(",") for k in args.kinds.split(",")
+    sizes = [int(r) for r in args.hidden.split(",")]
+    minutes = [float(m) for m in args.minutes.split(",")]
+    minutes += minutes[-1:] * (len(sizes) - len(minutes))
+    jobs = [Job(k, r, s, m, args.lam, args.eta, args.train_size)
+            for r, m in zip(sizes, minutes, strict=False) for k in args.kinds.split(",")
             for s in range(args.seeds)]
-    print(f"{len(jobs)} runs of {args.minutes} min on {args.workers} workers "
-          f"(~{math.ceil(len(jobs) / args.workers) * args.minutes:.0f} min)", flush=True)
+    total = sum(j.minutes for j in jobs) / args.workers
+    print(f"{len(jobs)} runs on {args.workers} workers, minutes per run by R: "
+          f"{dict(zip(sizes, minutes, strict=False))} (~{math.ceil(total)} min)", flush=True)
     t0 = time.perf_counter()
     with mp.get_context("spawn").Pool(args.workers) as pool:
         results = pool.map(train, jobs, chunksize=1)
@@ -162,14 +169,14 @@ def main(argv: list[str] | None = None) -> None:
              ("lstm", 20): "60.81"}
     print(f"\n{'model':<13} {'R':>3} {'params':>7} {'test error':>10} {'val error':>9} "
           f"{'updates':>8} {'min/seed':>8}  paper")
-    for r in args.hidden.split(","):
+    for r in sizes:
         for k in args.kinds.split(","):
-            runs = [x for x in results if x["kind"] == k and x["hidden"] == int(r)]
+            runs = [x for x in results if x["kind"] == k and x["hidden"] == r]
             best = min(runs, key=lambda x: x["val_error"])
             seeds = ", ".join(f"{100 * x['test_error']:.2f}" for x in runs)
             print(f"{k:<13} {r:>3} {best['params']:>7} {100 * best['test_error']:>9.2f}% "
                   f"{100 * best['val_error']:>8.2f}% {best['updates']:>8} "
-                  f"{best['seconds'] / 60:>8.1f}  {paper.get((k, int(r)), '-'):>5}%"
+                  f"{best['seconds'] / 60:>8.1f}  {paper.get((k, r), '-'):>5}%"
                   f"   (test error per seed: {seeds})")
     print(f"\nwall-clock {time.perf_counter() - t0:.0f} s")
 

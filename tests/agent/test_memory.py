@@ -96,7 +96,7 @@ def test_fast_weights_remember_a_pattern_a_plain_rnn_step_does_not() -> None:
     """With eta > 0, the state after the same input differs by what came before (A holds it)."""
     torch.manual_seed(0)
     mem = FastWeightMemory(I, H, lam=1.0, eta=1.0)
-    assert torch.equal(mem.W.weight, 0.05 * torch.eye(H))
+    assert torch.equal(mem.W.weight, 0.8 * torch.eye(H))
     x = torch.randn(4, 1, I)
     _, (h, a) = mem(x, mem.initial_state(1))
     assert a.abs().sum() > 0
@@ -116,3 +116,24 @@ def test_bad_shapes_and_kinds_say_how_to_fix() -> None:
         mem(torch.randn(T, B, I), mem.initial_state(B), torch.zeros(T))
     with pytest.raises(ValueError, match="fast_weights, gru, lstm, none"):
         make_memory("transformer", I, H)
+
+
+def test_fast_weight_sequence_form_equals_explicit_steps_from_any_state() -> None:
+    """The sequence form never builds A per step; it must equal stepping A explicitly, from a
+    non-zero state, with resets in the middle, and give the same final A."""
+    torch.manual_seed(0)
+    mem = FastWeightMemory(I, H, lam=0.9, eta=0.5, inner_steps=2)
+    x = torch.randn(T, B, I)
+    state = (torch.randn(B, H), torch.randn(B, H, H) * 0.1)
+    start = torch.zeros(T, B)
+    start[2, 0] = 1
+    start[0, 2] = 1
+    out, (h, a) = mem(x, state, start)
+    ref_state, ref = state, []
+    for t in range(T):
+        ref_state = _reset(ref_state, start[t])
+        o, ref_state = mem.step(x[t], ref_state)
+        ref.append(o)
+    assert torch.allclose(out, torch.stack(ref), atol=1e-5)
+    assert torch.allclose(h, ref_state[0], atol=1e-5)
+    assert torch.allclose(a, ref_state[1], atol=1e-5)
