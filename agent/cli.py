@@ -17,6 +17,8 @@ FAMILIES = "goto_object,goto_room,vacuum_under,vacuum_room,sequence"
 EPILOG = """examples:
   roomby run "vacuum under the red couch in the living room" --video out.mp4
   roomby parse "Roomby, you forgot to vacuum the spot under the red couch in the living room!"
+  roomby listen --wav command.wav --json      (or --mic where a microphone exists)
+  roomby run --wav command.wav
   roomby eval --policy expert --split heldout --episodes 20
   roomby home generate --seed 7 --out flat.json && roomby home check flat.json
 Config: every subcommand that builds an env takes --config FILE.yaml and --set section.key=value
@@ -45,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="carry out one command in a simulated home",
                        description="Carry out one command in a generated (or given) home and "
                                    "print the outcome.")
-    p.add_argument("instruction", help='e.g. "vacuum under the red couch in the living room"')
+    p.add_argument("instruction", nargs="?",
+                   help='e.g. "vacuum under the red couch in the living room" (or --wav)')
+    p.add_argument("--wav", metavar="FILE", help="a spoken command instead of a typed one")
     p.add_argument("--policy", default="expert", choices=["expert", "random"],
                    help="who decides: the privileged expert (default until a learned policy "
                         "ships) or uniform random actions")
@@ -78,6 +82,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("instruction")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
+    p = sub.add_parser("listen", help="the text and goal of a spoken command",
+                       description="Recognise a spoken command offline (PocketSphinx against "
+                                   "the commands the sim knows) and print the text heard and "
+                                   "the goal it means. Exit status 0 for a command, 2 for "
+                                   "silence, speech that is not a command, or a file that "
+                                   "cannot be read.")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--wav", metavar="FILE", help="a WAV file (any rate, channels, encoding)")
+    src.add_argument("--mic", action="store_true",
+                     help="record one utterance from the default microphone")
+    p.add_argument("--seconds", type=float, default=8.0,
+                   help="--mic: stop recording after this long (default 8)")
+    p.add_argument("--json", action="store_true",
+                   help='print one JSON object: {"text": ..., "goal": ...} (+ "error")')
+
     p = sub.add_parser("home", help="generate or check a home JSON file",
                        description="Homes are JSON files: generate one to edit, or check yours.")
     hsub = p.add_subparsers(dest="home_command", metavar="ACTION", required=True)
@@ -107,10 +126,57 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0 if res.goal is not None else 1
 
 
+def _hear(args: argparse.Namespace):
+    """A `Heard` from --wav or --mic (imports PocketSphinx only when speech is used)."""
+    from agent.speech import Recognizer
+
+    try:
+        recognizer = Recognizer()
+    except ImportError as e:
+        raise ValueError(f"speech needs the 'speech' extra (pip install -e '.[speech]'): {e}"
+                         ) from None
+    if getattr(args, "mic", False):
+        from agent.speech.mic import record_utterance
+
+        return recognizer.hear(record_utterance(args.seconds))
+    return recognizer.hear_file(args.wav)
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    from agent.speech.mic import MicrophoneError
+
+    try:
+        heard = _hear(args)
+    except MicrophoneError as e:
+        print(f"roomby listen: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(heard.to_dict()))
+    elif heard.ok:
+        print(f"heard: {heard.text}")
+        print(json.dumps(heard.goal))
+    else:
+        print(heard.message, file=sys.stderr)
+    return 0 if heard.ok else 2
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from agent.episode import make_policy, run_episode
     from sim.language import parse
 
+    if (args.instruction is None) == (args.wav is None):
+        raise ValueError("give a command: either a typed instruction or --wav FILE, not "
+                          + ("both" if args.wav else "neither"))
+    if args.wav:
+        heard = _hear(args)
+        if not heard.ok:
+            msg = {"error": heard.message, "text": heard.text}
+            print(json.dumps(msg) if args.json else msg["error"], file=sys.stdout if args.json
+                  else sys.stderr)
+            return 2
+        args.instruction = heard.text
+        if not args.json:
+            print(f"heard: {heard.text}", file=sys.stderr)
     res = parse(args.instruction)
     if res.goal is None:
         msg = {"error": f"not a command I can carry out: {res.error}",
@@ -252,7 +318,8 @@ def cmd_home(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "eval": cmd_eval, "parse": cmd_parse, "home": cmd_home}
+COMMANDS = {"run": cmd_run, "eval": cmd_eval, "parse": cmd_parse, "listen": cmd_listen,
+            "home": cmd_home}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ import pytest
 
 from agent.cli import build_parser, main
 
-SUBCOMMANDS = ["run", "eval", "parse", "home"]
+SUBCOMMANDS = ["run", "eval", "parse", "listen", "home"]
 
 
 def roomby(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
