@@ -1,0 +1,69 @@
+"""Policy checkpoints: the model's config, its weights and free-form metadata in one file.
+
+    save_checkpoint("policy.pt", net, meta={"command": "...", "steps": 1000})
+    net, meta = load_checkpoint("policy.pt")
+
+Files are read with `torch.load(weights_only=True)`: a checkpoint cannot run code. Anything wrong
+with a file (unreadable, truncated, not a Roomby checkpoint, from a newer format, weights that do
+not fit the config) raises `CheckpointError` naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from agent.model_config import ModelConfig
+from agent.policy import RoombyPolicyNet
+
+FORMAT = "roomby-policy"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used; the message names the file."""
+
+
+def save_checkpoint(path: str | Path, net: RoombyPolicyNet, meta: dict[str, Any] | None = None
+                    ) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"format": FORMAT, "version": VERSION,
+                "model_config": dataclasses.asdict(net.cfg),
+                "state_dict": net.state_dict(), "meta": dict(meta or {})}, tmp)
+    tmp.replace(path)  # a crash mid-save never leaves a half-written checkpoint behind
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu"
+                    ) -> tuple[RoombyPolicyNet, dict[str, Any]]:
+    """-> (the network in eval mode, its metadata)."""
+    path = Path(path)
+    try:
+        data = torch.load(path, map_location=map_location, weights_only=True)
+    except FileNotFoundError as e:
+        raise CheckpointError(f"no checkpoint at {path}") from e
+    except Exception as e:  # torch raises many kinds for damaged files
+        raise CheckpointError(f"cannot read checkpoint {path}: {type(e).__name__}: {e}") from e
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a Roomby policy checkpoint")
+    if data.get("version", 0) > VERSION:
+        raise CheckpointError(f"{path} has checkpoint format {data['version']}; this Roomby "
+                              f"reads up to {VERSION}: upgrade Roomby")
+    known = {f.name for f in dataclasses.fields(ModelConfig)}
+    cfg_dict = data.get("model_config") or {}
+    unknown = sorted(set(cfg_dict) - known)
+    if unknown:
+        raise CheckpointError(f"{path}: unknown model config key(s) {unknown}")
+    try:
+        net = RoombyPolicyNet(ModelConfig(**cfg_dict))
+    except (ValueError, AssertionError) as e:
+        raise CheckpointError(f"{path}: bad model config: {e}") from e
+    try:
+        net.load_state_dict(data["state_dict"])
+    except (KeyError, RuntimeError) as e:
+        raise CheckpointError(f"{path}: weights do not fit the model config: {e}") from e
+    return net.eval(), dict(data.get("meta") or {})
