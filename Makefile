@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt
-EXTRAS := dev,speech,ros
+EXTRAS := sim,deploy,dev,speech,ros
 
 .PHONY: install test lint demo clean-venv
 
