@@ -47,7 +47,7 @@ class Settings:
       removes it anyway) so that `dither_dbfs`, the white noise added to hide digital
       silence, sits at a known level below it. Synthetic and edited audio has runs of exact
       zeros, which wreck the front end's noise estimate (without dither PocketSphinx decodes
-      espeak-ng speech to fragments).
+      espeak-ng speech to fragments). `seed` fixes the dither, so results are repeatable.
     """
 
     lw: float = 1.0
@@ -106,7 +106,6 @@ class Recognizer:
             self._decoder.add_word(word, prons[0], i == len(words) - 1)
         self._decoder.add_jsgf_string("command", self.grammar.jsgf)
         self._decoder.activate_search("command")
-        self._rng = np.random.default_rng(s.seed)
 
     def transcribe(self, pcm: np.ndarray) -> str:
         """The decoder's hypothesis for 16 kHz mono int16 audio ("" if none)."""
@@ -117,7 +116,9 @@ class Recognizer:
         peak = float(np.abs(x).max()) if len(x) else 0.0
         if peak > 0:
             gain = min(gain, 32000.0 / peak)
-        x = x * gain + self._rng.normal(0.0, 32768.0 * 10.0 ** (s.dither_dbfs / 20.0), len(x))
+        # The same dither for every call: a file decodes the same whatever was decoded before.
+        dither = np.random.default_rng(s.seed).normal(0.0, 1.0, len(x))
+        x = x * gain + dither * 32768.0 * 10.0 ** (s.dither_dbfs / 20.0)
         audio = np.clip(np.round(x), -32768, 32767).astype(np.int16)
         d = self._decoder
         d.start_utt()

@@ -17,6 +17,20 @@ from sim.language import parse
 # Voices and speeds (words per minute) the tests and benchmark speak in, used round-robin.
 VOICES: tuple[str, ...] = ("en-us", "en-us+m3", "en-us+f3", "en-gb")
 SPEEDS: tuple[int, ...] = (140, 175)
+# Everyday speech that is not a command, for measuring false accepts. Some of it shares words
+# with commands ("in the kitchen", "the blue couch") on purpose.
+CHATTER: tuple[str, ...] = (
+    "what is the weather like today", "play some music in the kitchen", "turn off the lights",
+    "call my mother", "how tall is the eiffel tower", "set an alarm for seven",
+    "the cat is sleeping on the blue couch", "I would like a cup of coffee please",
+    "open the garage door", "tell me a joke", "where are my keys", "go to sleep now",
+    "remind me to buy milk tomorrow", "what time is it", "the dog ate my homework",
+    "order a pizza with extra cheese", "how do you spell necessary", "start the washing machine",
+    "who won the football game last night", "read me the news", "lock the front door",
+    "is it going to rain this afternoon", "add eggs to the shopping list", "stop",
+    "thank you very much", "my sister lives in canada", "can you hear me",
+    "the meeting starts at ten", "close the window in the bedroom", "good morning roomby",
+)
 
 
 @dataclass(frozen=True)
@@ -30,8 +44,9 @@ class SpokenCommand:
     speed: int
 
 
-def sample_commands(per_family: int, seed: int = 0,
-                    families: tuple[str, ...] | None = None) -> list[SpokenCommand]:
+def sample_commands(per_family: int, seed: int = 0, families: tuple[str, ...] | None = None,
+                    voices: tuple[str, ...] = VOICES, speeds: tuple[int, ...] = SPEEDS
+                    ) -> list[SpokenCommand]:
     """`per_family` commands of each task family, drawn from the sim's own task samplers over
     training and held-out phrasings (seeded), each assigned a voice and speed round-robin.
 
@@ -57,8 +72,8 @@ def sample_commands(per_family: int, seed: int = 0,
             if parsed is None:  # the sim's phrasings always parse; a failure is a sim bug
                 raise ValueError(f"sampled command does not parse: {text!r}")
             k = len(out)
-            out.append(SpokenCommand(family, text, parsed, VOICES[k % len(VOICES)],
-                                     SPEEDS[(k // len(VOICES)) % len(SPEEDS)]))
+            out.append(SpokenCommand(family, text, parsed, voices[k % len(voices)],
+                                     speeds[(k // len(voices)) % len(speeds)]))
     return out
 
 
