@@ -1,0 +1,381 @@
+"""Export a policy checkpoint to a self-contained ONNX bundle for the torch-free runtime.
+
+    roomby export --checkpoint policy.pt --out bundle/ [--fp16]
+    export_bundle(net, "bundle/", checkpoint="policy.pt")
+
+A bundle is a folder (read by `agent.runtime.load_bundle`):
+
+    perception.onnx   rgb uint8 [1,3,H,W] + depth metres [1,1,H,W] -> visual tokens and per-pixel
+                      type / colour logits (scaling to 0..1 happens inside the graph)
+    command.onnx      instruction token ids [1,32] -> queries, sentence, goal logits, attention
+                      (once per command)
+    decision.onnx     visual tokens + map + pose + queries + sentence + memory state ->
+                      skill logits, pointer logits, value, motor logits, attention, new state
+    roomby.json       the contract: vocabulary and tokenizer rule, camera, map and skill specs,
+                      model config and version, source checkpoint and its sha256, every graph's
+                      inputs and outputs, memory state names and shapes
+
+Perception is its own graph so that it runs once per camera frame: its per-pixel classes feed the
+map's semantic layer on every frame and its visual tokens feed the decision when one is due.
+Shapes are static (batch 1): a robot decides for one robot, and TensorRT builds its fastest
+engine for fixed shapes without optimisation profiles.
+
+Exporter: the dynamo-based `torch.onnx.export(dynamo=True)` (torch.export + onnxscript). The
+TorchScript exporter (`dynamo=False`) fails on this network under torch 2.13 (an internal shape
+inference assertion on the Expand of perception's nearest-neighbour upsampling); the dynamo one
+exports every part as is and folds constants. `--fp16` converts the fp32 graphs with
+onnxconverter-common, keeping fp32 inputs and outputs, so the runtime feeds both alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as _dt
+import hashlib
+import io
+import json
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from agent.attention import AdditiveAttention
+from agent.checkpoint import load_checkpoint
+from agent.goal_codec import FIELDS as GOAL_FIELDS
+from agent.goal_codec import SLOTS as GOAL_SLOTS
+from agent.language_encoder import TransformerLanguageEncoder
+from agent.map_encoder import PATCH
+from agent.perception import conv_hwc
+from agent.policy import RoombyPolicyNet
+from agent.runtime.bundle import BUNDLE_FORMAT, BUNDLE_VERSION, METADATA
+from sim.camera import CameraSpec
+from sim.catalog import CLEAN_RADIUS, COLOR_NAMES, FURNITURE_TYPES, ROBOT_RADIUS, ROOM_TYPES
+from sim.envs.skill_env import OBJECT_SNAP, SKILLS
+from sim.grid import EXTENT, FINE_RES, MAP_RES, MAP_SIZE, PLAN_MARGIN
+from sim.language import MAX_TOKENS, PAD, UNK, VOCAB
+from sim.semantic_map import EVIDENCE_SCALE, MAP_CHANNELS
+from sim.skills import PurePursuit
+
+OPSET = 18
+DEFAULT_CHECKPOINT: Path | None = None
+"""The shipped checkpoint `roomby export` uses without --checkpoint (none ships yet)."""
+STATE_NAMES: dict[str, tuple[str, ...]] = {
+    "fast_weights": ("memory_h", "memory_A"),
+    "gru": ("memory_h",),
+    "lstm": ("memory_h", "memory_c"),
+    "none": (),
+}
+"""Memory state tensors per kind; the decision graph takes each and returns `new_<name>`."""
+
+
+class ExportError(ValueError):
+    """A model or request that cannot be exported; the message says why."""
+
+
+# ---- export-only views of the network (no copies of weights, no edits to the model) ----------
+class PerceptionGraph(nn.Module):
+    def __init__(self, net: RoombyPolicyNet):
+        super().__init__()
+        self.perception = net.perception
+
+    def forward(self, rgb: Tensor, depth: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        out = self.perception(rgb, depth)
+        return out.tokens, out.type_logits, out.color_logits
+
+
+class CommandGraph(nn.Module):
+    def __init__(self, net: RoombyPolicyNet):
+        super().__init__()
+        self.net = net
+
+    def forward(self, instruction: Tensor) -> tuple[Tensor, ...]:
+        c = self.net.encode_command(instruction)
+        return c.queries, c.sentence, c.goal_logits, c.attention["words"], c.attention["language"]
+
+
+class DecisionGraph(nn.Module):
+    """`RoombyPolicyNet.step` after perception, with the memory state as plain tensors.
+
+    Mirrors `RoombyPolicyNet.encode` from the visual tokens on (the parity test compares it with
+    `step` over whole episodes, so a change to the network that is not mirrored here fails it),
+    and steps the memory with its single-step cell (`Memory.step`), the form without
+    data-dependent branches.
+
+    The per-cell part (2 304 cells: the map encoder's cell keys and the additive pointer over
+    them) is most of the graph's work, and onnxruntime's CPU kernels run broadcasting adds over
+    6-D views slowly; so it is written here as the same sums in 2-D: the cell layer's bias and
+    the cell positions are one constant, the block context reaches its cells by a Gather, the
+    pointer's query term joins the key projection's bias, and pooling is elementwise (measured:
+    1.88 -> 1.56 ms for the whole graph, same machine, same load).
+    """
+
+    def __init__(self, net: RoombyPolicyNet):
+        super().__init__()
+        self.net = net
+        self.kind = net.cfg.memory
+        enc = net.map_encoder
+        size, coarse = enc.size, enc.coarse
+        with torch.no_grad():
+            cell_const = enc.cell.bias + enc.cell_pos.reshape(size * size, -1)
+        self.register_buffer("cell_const", cell_const.clone(), persistent=False)
+        rows = torch.arange(size)[:, None] // PATCH
+        cols = torch.arange(size)[None, :] // PATCH
+        self.register_buffer("cell_block", (rows * coarse + cols).reshape(-1), persistent=False)
+
+    def map_encoder(self, grid: Tensor) -> tuple[Tensor, Tensor]:
+        """MapEncoder.forward for batch 1 -> (tokens [1, 144, D], cells [2304, K])."""
+        enc = self.net.map_encoder
+        pooled = block_pool(grid, PATCH)                                        # [1, 2C, 12, 12]
+        coarse = F.relu(enc.block(pooled.permute(0, 2, 3, 1)))              # [1, 12, 12, D]
+        coarse = F.relu(enc.mix(F.relu(conv_hwc(enc.neighbours, coarse)))) + coarse
+        tokens = coarse.flatten(1, 2) + enc.pos
+        g = grid.permute(0, 2, 3, 1).reshape(-1, grid.shape[1])               # [2304, C]
+        ctx = enc.context_to_cell(coarse.reshape(-1, coarse.shape[-1]))      # [144, K]
+        cells = g @ enc.cell.weight.t() + self.cell_const + ctx.index_select(0, self.cell_block)
+        return tokens, F.relu(cells)
+
+    def pointer(self, z: Tensor, cells: Tensor) -> Tensor:
+        """Pointer logits [1, 2304] of the heads' query against every cell key."""
+        net = self.net
+        query = net.pointer_query(z)
+        if not isinstance(net.pointer, AdditiveAttention):
+            return net.pointer.scores(query.unsqueeze(1), cells.unsqueeze(0)).squeeze(1)
+        p = net.pointer
+        m = torch.tanh(cells @ p.w2.weight.t() + (p.w1(query) + p.w2.bias))  # [2304, hidden]
+        return (m @ p.v.weight.t()).reshape(1, -1)
+
+    def forward(self, visual_tokens: Tensor, map: Tensor, pose: Tensor, queries: Tensor,
+                sentence: Tensor, *state: Tensor) -> tuple[Tensor, ...]:
+        net = self.net
+        map_tokens, cells = self.map_encoder(map)
+        fusion: tuple[Tensor, ...] = ()
+        if net.fusion_attn is not None:
+            tokens = torch.cat([visual_tokens + net.source_embed[0],
+                                map_tokens + net.source_embed[1]], dim=1)
+            fused, w = net.fusion_attn(queries, tokens)
+            fusion = (w if w.dim() == 4 else w.unsqueeze(1),)
+            fused = fused.reshape(1, -1)
+        else:
+            fused = torch.cat([queries.mean(1), visual_tokens.mean(1), map_tokens.mean(1)], -1)
+        x = net.fuse(torch.cat([fused, sentence, net.pose(pose)], -1))
+        h, st = net.memory.step(x, _to_state(self.kind, state, 1))
+        z = torch.cat([h, sentence], dim=-1)
+        pointer = self.pointer(z, cells)
+        return (net.skill_head(z), pointer, net.value_head(z).squeeze(-1), net.motor_head(z),
+                *fusion, torch.softmax(pointer, dim=-1), *_from_state(self.kind, st))
+
+
+def block_pool(grid: Tensor, patch: int) -> Tensor:
+    """[1, C, S, S] -> [1, 2C, S/patch, S/patch]: the mean then the max of each patch x patch
+    block, as `cat([avg_pool2d, max_pool2d])`, in elementwise ops over rows then columns
+    (faster than onnxruntime's CPU pooling kernels on 48 x 48: 108 against 131 us measured)."""
+    c, s = grid.shape[1], grid.shape[2]
+    n = s // patch
+    rows = grid.reshape(c * n, patch, s)
+    total, top = rows[:, 0], rows[:, 0]
+    for i in range(1, patch):
+        total, top = total + rows[:, i], torch.maximum(top, rows[:, i])
+    total, top = total.reshape(c * n * n, patch), top.reshape(c * n * n, patch)
+    sum_, max_ = total[:, 0], top[:, 0]
+    for i in range(1, patch):
+        sum_, max_ = sum_ + total[:, i], torch.maximum(max_, top[:, i])
+    return torch.cat([sum_ / (patch * patch), max_]).reshape(1, 2 * c, n, n)
+
+
+def _to_state(kind: str, state: tuple[Tensor, ...], batch: int) -> Any:
+    if kind == "none":
+        return torch.zeros(batch, 0)
+    return state[0] if len(state) == 1 else tuple(state)
+
+
+def _from_state(kind: str, state: Any) -> tuple[Tensor, ...]:
+    if kind == "none":
+        return ()
+    return (state,) if isinstance(state, Tensor) else tuple(state)
+
+
+def decision_names(net: RoombyPolicyNet) -> tuple[list[str], list[str]]:
+    """(input names, output names) of the decision graph for this model."""
+    states = list(STATE_NAMES[net.cfg.memory])
+    inputs = ["visual_tokens", "map", "pose", "queries", "sentence", *states]
+    outputs = ["skill_logits", "pointer_logits", "value", "motor_logits"]
+    if net.fusion_attn is not None:
+        outputs.append("fusion_attention")
+    outputs += ["pointer_attention", *(f"new_{s}" for s in states)]
+    return inputs, outputs
+
+
+COMMAND_OUTPUTS = ["queries", "sentence", "goal_logits", "words_attention", "language_attention"]
+PERCEPTION_OUTPUTS = ["visual_tokens", "type_logits", "color_logits"]
+
+
+def example_inputs(net: RoombyPolicyNet, camera: CameraSpec) -> dict[str, tuple[Tensor, ...]]:
+    """Inputs of the right shapes and dtypes for each graph (values matter only for tracing)."""
+    h, w = camera.height, camera.width
+    g = torch.Generator().manual_seed(0)
+    rgb = torch.randint(0, 256, (1, 3, h, w), dtype=torch.uint8, generator=g)
+    depth = torch.rand(1, 1, h, w, generator=g) * 4.0
+    instruction = torch.zeros(1, MAX_TOKENS, dtype=torch.int64)
+    instruction[0, :5] = torch.arange(2, 7)
+    with torch.no_grad():
+        vis = net.perception(rgb, depth).tokens
+        cmd = net.encode_command(instruction)
+    state = net.initial_state(1)
+    states = () if net.cfg.memory == "none" else _from_state(net.cfg.memory, state)
+    m = torch.rand(1, len(MAP_CHANNELS), MAP_SIZE, MAP_SIZE, generator=g)
+    pose = torch.tensor([[3.0, 4.0, 1.0, 0.0]])
+    return {"perception": (rgb, depth), "command": (instruction,),
+            "decision": (vis, m, pose, cmd.queries, cmd.sentence, *states)}
+
+
+def _export_graph(module: nn.Module, args: tuple[Tensor, ...], path: Path,
+                  input_names: list[str], output_names: list[str]) -> None:
+    module.eval()
+    # The exporter reports progress on stdout and warns (warnings and logging) about torch.export
+    # internals and absent torchvision ops: keep the CLI's output to what was written.
+    quiet = logging.getLogger("torch.onnx")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            torch.onnx.export(module, args, str(path), input_names=input_names,
+                              output_names=output_names, opset_version=OPSET, dynamo=True,
+                              external_data=False, verbose=False)
+    finally:
+        quiet.setLevel(level)
+
+
+def _to_fp16(path: Path) -> None:
+    import onnx
+    from onnxconverter_common import float16
+
+    model = onnx.load(str(path))
+    # keep_io_types: fp32 in and out (state included), so one runtime feeds both bundles.
+    model = float16.convert_float_to_float16(model, keep_io_types=True)
+    onnx.save(model, str(path))
+
+
+def _io_spec(path: Path) -> dict[str, list[dict[str, Any]]]:
+    import onnx
+    from onnx import helper
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+
+    def spec(v: Any) -> dict[str, Any]:
+        t = v.type.tensor_type
+        return {"name": v.name, "dtype": helper.tensor_dtype_to_np_dtype(t.elem_type).name,
+                "shape": [d.dim_value if d.HasField("dim_value") else d.dim_param
+                          for d in t.shape.dim]}
+
+    return {"inputs": [spec(v) for v in graph.input],
+            "outputs": [spec(v) for v in graph.output]}
+
+
+def sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _package_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("roomby")
+    except Exception:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def check_exportable(net: RoombyPolicyNet) -> None:
+    if not isinstance(net.language, TransformerLanguageEncoder):
+        raise ExportError(f"model.language={net.cfg.language!r} cannot be exported: the runtime "
+                          "tokenizes with the bundle's vocabulary, which only the transformer "
+                          "language encoder reads (MiniLM has its own tokenizer)")
+    if net.cfg.memory not in STATE_NAMES:
+        raise ExportError(f"memory kind {net.cfg.memory!r} has no export state names")
+
+
+def metadata(net: RoombyPolicyNet, camera: CameraSpec, fp16: bool, checkpoint: dict[str, Any]
+             ) -> dict[str, Any]:
+    states = STATE_NAMES[net.cfg.memory]
+    init = net.initial_state(1)
+    init = () if net.cfg.memory == "none" else _from_state(net.cfg.memory, init)
+    version = checkpoint["meta"].get("model_version") or (checkpoint["sha256"] or "")[:12] \
+        or "unversioned"
+    return {
+        "format": BUNDLE_FORMAT,
+        "format_version": BUNDLE_VERSION,
+        "roomby_version": _package_version(),
+        "exported": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "exporter": {"torch": torch.__version__, "opset": OPSET, "dynamo": True},
+        "fp16": fp16,
+        "model": {"version": version, "config": dataclasses.asdict(net.cfg),
+                  "parameters": sum(p.numel() for p in net.parameters())},
+        "checkpoint": checkpoint,
+        "vocabulary": {"tokens": list(VOCAB), "pad": PAD, "unk": UNK, "max_tokens": MAX_TOKENS,
+                       "word_pattern": "[a-z]+", "lowercase": True},
+        # goal_logits [1, slots, sum(len(values) + 1)]: per field, "none" then the values.
+        "goal": {"slots": GOAL_SLOTS, "fields": {k: list(v) for k, v in GOAL_FIELDS.items()}},
+        "camera": {**dataclasses.asdict(camera),
+                   "rgb": "uint8 [1, 3, H, W] 0..255, channel-first, RGB",
+                   "depth": "float32 [1, 1, H, W] metres along the optical axis"},
+        "map": {"extent": EXTENT, "size": MAP_SIZE, "res": MAP_RES, "fine_res": FINE_RES,
+                "channels": list(MAP_CHANNELS), "evidence_scale": EVIDENCE_SCALE,
+                "types": list(FURNITURE_TYPES), "colors": list(COLOR_NAMES),
+                "rooms": list(ROOM_TYPES), "cell": "row * size + col, row = y / res"},
+        "skills": {"names": list(SKILLS), "robot_radius": ROBOT_RADIUS,
+                   "clean_radius": CLEAN_RADIUS, "plan_margin": PLAN_MARGIN,
+                   "object_snap": OBJECT_SNAP,
+                   "pursuit": dataclasses.asdict(PurePursuit())},
+        "memory": {"kind": net.cfg.memory,
+                   "state": [{"name": n, "shape": list(t.shape)}
+                             for n, t in zip(states, init, strict=True)]},
+        "graphs": {},
+    }
+
+
+def export_bundle(net: RoombyPolicyNet, out: str | Path, *, fp16: bool = False,
+                  checkpoint: str | Path | None = None, checkpoint_meta: dict | None = None,
+                  camera: CameraSpec | None = None) -> dict[str, Any]:
+    """Write the bundle into `out` (created; existing bundle files are replaced) and return its
+    metadata (also written to `out/roomby.json`), with each file's size under "files"."""
+    check_exportable(net)
+    net = net.eval()
+    camera = camera or CameraSpec()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ck: dict[str, Any] = {"path": None, "sha256": None, "meta": dict(checkpoint_meta or {})}
+    if checkpoint is not None:
+        ck.update(path=str(Path(checkpoint).resolve()), sha256=sha256(checkpoint))
+    meta = metadata(net, camera, fp16, ck)
+    args = example_inputs(net, camera)
+    dec_in, dec_out = decision_names(net)
+    specs = {"perception": (PerceptionGraph(net), ["rgb", "depth"], PERCEPTION_OUTPUTS),
+             "command": (CommandGraph(net), ["instruction"], COMMAND_OUTPUTS),
+             "decision": (DecisionGraph(net), dec_in, dec_out)}
+    files = {}
+    for name, (module, ins, outs) in specs.items():
+        path = out / f"{name}.onnx"
+        _export_graph(module, args[name], path, ins, outs)
+        if fp16:
+            _to_fp16(path)
+        meta["graphs"][name] = {"file": path.name, "sha256": sha256(path), **_io_spec(path)}
+        files[path.name] = path.stat().st_size
+    (out / METADATA).write_text(json.dumps(meta, indent=1, default=str))
+    files[METADATA] = (out / METADATA).stat().st_size
+    return {**meta, "files": files}
+
+
+def export_checkpoint(checkpoint: str | Path, out: str | Path, fp16: bool = False
+                      ) -> dict[str, Any]:
+    """`roomby export`: load a checkpoint (CheckpointError names a bad one) and export it."""
+    net, meta = load_checkpoint(checkpoint)
+    return export_bundle(net, out, fp16=fp16, checkpoint=checkpoint, checkpoint_meta=meta)

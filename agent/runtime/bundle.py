@@ -1,0 +1,179 @@
+"""Load and check an exported bundle (`roomby export`), and open its graphs in onnxruntime.
+
+    bundle = load_bundle("bundle/")          # BundleError names whatever is wrong
+    bundle.meta["model"]["version"], bundle.providers
+    session = bundle.session("decision")
+
+The metadata (`roomby.json`) is the contract between the export and this runtime: the runtime
+reads the vocabulary, shapes, state names and specs from it rather than from training code. No
+torch, no pybullet: numpy and onnxruntime only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BUNDLE_FORMAT = "roomby-bundle"
+BUNDLE_VERSION = 1
+"""The newest bundle format this runtime reads (agent.export writes the same number)."""
+METADATA = "roomby.json"
+GRAPHS = ("perception", "command", "decision")
+PROVIDER_ORDER = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
+
+
+class BundleError(ValueError):
+    """A bundle that cannot be used; the message names the folder or file and the problem."""
+
+
+def available_providers() -> list[str]:
+    """The execution providers this machine's onnxruntime has, best first: TensorRT, CUDA, CPU."""
+    import onnxruntime as ort
+
+    have = set(ort.get_available_providers())
+    return [p for p in PROVIDER_ORDER if p in have]
+
+
+@dataclass
+class Bundle:
+    path: Path
+    meta: dict[str, Any]
+    threads: int = 1
+    providers: list[str] = field(default_factory=list)
+    trt_cache: Path | None = None
+    _sessions: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def fp16(self) -> bool:
+        return bool(self.meta.get("fp16"))
+
+    @property
+    def state_specs(self) -> list[dict[str, Any]]:
+        """[{"name", "shape"}] of the memory state the decision graph carries (empty: none)."""
+        return list(self.meta["memory"]["state"])
+
+    def graph(self, name: str) -> dict[str, Any]:
+        return self.meta["graphs"][name]
+
+    def session(self, name: str):
+        """The onnxruntime session of one graph (created once, on first use)."""
+        if name not in self._sessions:
+            self._sessions[name] = self._open(name)
+        return self._sessions[name]
+
+    def _open(self, name: str):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        # One thread per graph by default: batch-1 graphs this small gain nothing from more, and
+        # a robot's CPU is busy with ROS, drivers and the planner.
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3  # errors only: ORT warns about unused initializers etc.
+        path = self.path / self.graph(name)["file"]
+        try:
+            sess = ort.InferenceSession(str(path), sess_options=opts,
+                                        providers=self._provider_options())
+        except Exception as e:  # onnxruntime raises its own exception types
+            raise BundleError(f"{path}: onnxruntime cannot load it: {e}") from e
+        want = [i["name"] for i in self.graph(name)["inputs"]]
+        have = [i.name for i in sess.get_inputs()]
+        if want != have:
+            raise BundleError(f"{path}: inputs {have} differ from {METADATA}'s {want}")
+        return sess
+
+    def _provider_options(self) -> list[Any]:
+        out: list[Any] = []
+        for p in self.providers:
+            if p == "TensorrtExecutionProvider":
+                # Building a TensorRT engine takes minutes on a Jetson: cache it beside the bundle
+                # (or where trt_cache says) so only the first start pays.
+                cache = self.trt_cache or self.path / "trt_cache"
+                cache.mkdir(parents=True, exist_ok=True)
+                out.append((p, {"trt_engine_cache_enable": True,
+                                "trt_engine_cache_path": str(cache),
+                                "trt_fp16_enable": True}))
+            else:
+                out.append(p)
+        return out
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_bundle(path: str | os.PathLike, threads: int = 1, providers: list[str] | None = None,
+                trt_cache: str | os.PathLike | None = None, verify: bool = True) -> Bundle:
+    """Read and check `path/roomby.json` and the graph files it names.
+
+    providers: onnxruntime execution providers in order of preference (default: TensorRT, CUDA,
+    CPU, whichever this onnxruntime has). verify: compare each graph file with its sha256.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise BundleError(f"no bundle at {root}: expected a folder written by `roomby export`")
+    meta_path = root / METADATA
+    if not meta_path.is_file():
+        raise BundleError(f"{root} is not a Roomby bundle: {METADATA} is missing")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BundleError(f"{meta_path} cannot be read: {e}") from e
+    if not isinstance(meta, dict) or meta.get("format") != BUNDLE_FORMAT:
+        raise BundleError(f"{meta_path} is not Roomby bundle metadata")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > BUNDLE_VERSION:
+        raise BundleError(f"{root} has bundle format {version}; this runtime reads up to "
+                          f"{BUNDLE_VERSION}: upgrade roomby on this machine (or export with "
+                          f"the roomby version installed here)")
+    for key in ("graphs", "memory", "vocabulary", "camera", "map", "skills", "goal"):
+        if key not in meta:
+            raise BundleError(f"{meta_path} lacks the {key!r} section")
+    for name in GRAPHS:
+        spec = meta["graphs"].get(name)
+        if spec is None:
+            raise BundleError(f"{meta_path} names no {name} graph")
+        f = root / spec["file"]
+        if not f.is_file():
+            raise BundleError(f"{root}: {spec['file']} is missing")
+        if verify and _sha256(f) != spec.get("sha256"):
+            raise BundleError(f"{f} is damaged or was replaced: its sha256 differs from "
+                              f"{METADATA}'s (export the bundle again)")
+    chosen = list(providers) if providers is not None else available_providers()
+    if not chosen:
+        raise BundleError("onnxruntime offers none of the execution providers "
+                          f"{', '.join(PROVIDER_ORDER)}")
+    return Bundle(root, meta, threads, chosen, Path(trt_cache) if trt_cache else None)
+
+
+class Vocabulary:
+    """The bundle's tokenizer: lower-case words matching its pattern, ids from its token list."""
+
+    def __init__(self, spec: dict[str, Any]):
+        import re
+
+        self.tokens: list[str] = list(spec["tokens"])
+        self.ids = {w: i for i, w in enumerate(self.tokens)}
+        self.pad, self.unk, self.max_tokens = int(spec["pad"]), int(spec["unk"]), \
+            int(spec["max_tokens"])
+        self.lowercase = bool(spec.get("lowercase", True))
+        self._word = re.compile(spec["word_pattern"])
+
+    def words(self, text: str) -> list[str]:
+        return self._word.findall(text.lower() if self.lowercase else text)
+
+    def encode(self, text: str) -> tuple[np.ndarray, list[str]]:
+        """-> (int64 [max_tokens] ids, 0-padded and truncated; the words outside the vocabulary)."""
+        words = self.words(text)
+        ids = np.full(self.max_tokens, self.pad, dtype=np.int64)
+        kept = [self.ids.get(w, self.unk) for w in words[: self.max_tokens]]
+        ids[: len(kept)] = kept
+        return ids, [w for w in words if w not in self.ids]
