@@ -77,6 +77,7 @@ class Job:
     lam: float
     eta: float
     train_size: int
+    max_updates: int = 0
     batch: int = 128
     lr: float = 2e-3
 
@@ -108,10 +109,14 @@ def train(job: Job) -> dict:
     tag = f"{job.kind} R={job.hidden} seed={job.seed}"
     while True:
         elapsed = time.perf_counter() - start
-        if elapsed >= budget:
+        # progress through the budget: wall-clock, or updates when those are capped too
+        done = elapsed / budget
+        if job.max_updates:
+            done = max(done, updates / job.max_updates)
+        if done >= 1.0:
             break
-        for g in opt.param_groups:  # cosine decay over the wall-clock budget
-            g["lr"] = job.lr * 0.5 * (1.0 + math.cos(math.pi * elapsed / budget))
+        for g in opt.param_groups:  # cosine decay over the budget
+            g["lr"] = job.lr * 0.5 * (1.0 + math.cos(math.pi * done))
         if fixed is not None:
             idx = rng.integers(0, job.train_size, job.batch)
             x, y = fixed[0][idx], fixed[1][idx]
@@ -123,8 +128,8 @@ def train(job: Job) -> dict:
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         updates += 1
-        if elapsed >= next_eval:
-            next_eval += 20.0
+        if elapsed >= next_eval or (job.max_updates and updates % 1000 == 0):
+            next_eval = elapsed + 20.0
             val = error_rate(model, val_x[:2000], val_y[:2000])
             if val <= best_val:
                 best_val, best_state = val, {k: v.clone() for k, v in model.state_dict().items()}
@@ -150,13 +155,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=2, help="processes (one torch thread each)")
     ap.add_argument("--lam", type=float, default=0.95, help="fast-weight decay (paper: 0.95)")
     ap.add_argument("--eta", type=float, default=0.5, help="fast-weight rate (paper: 0.5)")
+    ap.add_argument("--max-updates", type=int, default=0,
+                    help="also stop after this many updates (schedules then follow updates: "
+                         "comparable on a busy machine)")
     ap.add_argument("--train-size", type=int, default=0,
                     help="fixed training set size (0 = fresh sequences every batch)")
     args = ap.parse_args(argv)
     sizes = [int(r) for r in args.hidden.split(",")]
     minutes = [float(m) for m in args.minutes.split(",")]
     minutes += minutes[-1:] * (len(sizes) - len(minutes))
-    jobs = [Job(k, r, s, m, args.lam, args.eta, args.train_size)
+    jobs = [Job(k, r, s, m, args.lam, args.eta, args.train_size, args.max_updates)
             for r, m in zip(sizes, minutes, strict=False) for k in args.kinds.split(",")
             for s in range(args.seeds)]
     total = sum(j.minutes for j in jobs) / args.workers
