@@ -256,9 +256,39 @@ def _to_fp16(path: Path) -> None:
     from onnxconverter_common import float16
 
     model = onnx.load(str(path))
+    _detach_outputs(model)
     # keep_io_types: fp32 in and out (state included), so one runtime feeds both bundles.
     model = float16.convert_float_to_float16(model, keep_io_types=True)
+    # The converter retypes every float tensor but leaves the target of Cast nodes that make
+    # floats from other types (perception's uint8 -> float of the image) at float32.
+    fp16 = {v.name for v in model.graph.value_info
+            if v.type.tensor_type.elem_type == onnx.TensorProto.FLOAT16}
+    for node in model.graph.node:
+        if node.op_type == "Cast" and node.output[0] in fp16:
+            for attr in node.attribute:
+                if attr.name == "to" and attr.i == onnx.TensorProto.FLOAT:
+                    attr.i = onnx.TensorProto.FLOAT16
     onnx.save(model, str(path))
+
+
+def _detach_outputs(model: Any) -> None:
+    """Give every graph output that other nodes also read its own Identity node.
+
+    The fp16 converter casts a graph output back to fp32 under its name but leaves the nodes that
+    read it inside the graph reading that fp32 tensor (the words attention feeds the query
+    attention's next matmul), which onnxruntime rejects as a type mismatch.
+    """
+    from onnx import helper
+
+    graph = model.graph
+    outputs = {o.name for o in graph.output}
+    used = {i for n in graph.node for i in n.input}
+    for name in sorted(outputs & used):
+        inner = f"{name}__inner"
+        for n in graph.node:
+            n.output[:] = [inner if o == name else o for o in n.output]
+            n.input[:] = [inner if i == name else i for i in n.input]
+        graph.node.append(helper.make_node("Identity", [inner], [name], name=f"{name}__out"))
 
 
 def _io_spec(path: Path) -> dict[str, list[dict[str, Any]]]:
