@@ -1,6 +1,6 @@
 """The speech grammar and pronunciations, generated from the sim's task vocabulary at run time.
 
-Every phrasing in `sim.language.TEMPLATES` (training and held-out) becomes one alternative of a
+Every phrasing in `sim.language.TEMPLATES` (training and held-out) becomes a path through a
 JSGF grammar whose slots are the colours, objects and rooms the sim knows, so adding a colour, a
 furniture type, a room or a phrasing to the sim adds it to what the robot can hear with no other
 change. Words of the same role are interchangeable in speech as they are to the parser: any
