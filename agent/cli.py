@@ -21,6 +21,7 @@ EPILOG = """examples:
   roomby run --wav command.wav
   roomby eval --policy expert --split heldout --episodes 20
   roomby home generate --seed 7 --out flat.json && roomby home check flat.json
+  roomby export --checkpoint policy.pt --out bundle/ [--fp16]   (for agent.runtime / a robot)
 Config: every subcommand that builds an env takes --config FILE.yaml and --set section.key=value
 (see configs/env.yaml)."""
 
@@ -107,6 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--picture", metavar="PNG", help="also write a top-down picture")
     c = hsub.add_parser("check", help="validate a home file")
     c.add_argument("file")
+
+    p = sub.add_parser("export", help="write an ONNX bundle for the torch-free runtime",
+                       description="Export a policy checkpoint to a folder of ONNX graphs "
+                                   "(perception, command, decision with its memory state) and "
+                                   "roomby.json, which agent.runtime runs under onnxruntime "
+                                   "without torch or pybullet (pip install 'roomby[robot]').")
+    p.add_argument("--checkpoint", metavar="PATH",
+                   help="a policy checkpoint (required until a trained one ships)")
+    p.add_argument("--out", required=True, metavar="DIR", help="bundle folder (created)")
+    p.add_argument("--fp16", action="store_true",
+                   help="fp16 weights and arithmetic (fp32 inputs and outputs)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -318,8 +331,35 @@ def cmd_home(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from agent.checkpoint import CheckpointError
+    from agent.export import DEFAULT_CHECKPOINT, ExportError, export_checkpoint
+
+    checkpoint = args.checkpoint or DEFAULT_CHECKPOINT
+    if checkpoint is None:
+        raise ValueError("give --checkpoint PATH (no trained checkpoint ships yet)")
+    try:
+        meta = export_checkpoint(checkpoint, args.out, fp16=args.fp16)
+    except (CheckpointError, ExportError) as e:
+        print(f"roomby export: {e}", file=sys.stderr)
+        return 2
+    files = meta["files"]
+    if args.json:
+        print(json.dumps({"out": str(args.out), "files": files, "fp16": meta["fp16"],
+                          "model_version": meta["model"]["version"],
+                          "memory": meta["memory"]["kind"],
+                          "checkpoint": meta["checkpoint"]["path"]}))
+        return 0
+    print(f"wrote {args.out} ({'fp16' if meta['fp16'] else 'fp32'}, model "
+          f"{meta['model']['version']}, memory {meta['memory']['kind']}) from {checkpoint}")
+    for name, size in files.items():
+        print(f"  {name:16s} {size / 1024:8.1f} KiB")
+    print(f"  total            {sum(files.values()) / 1024:8.1f} KiB")
+    return 0
+
+
 COMMANDS = {"run": cmd_run, "eval": cmd_eval, "parse": cmd_parse, "listen": cmd_listen,
-            "home": cmd_home}
+            "home": cmd_home, "export": cmd_export}
 
 
 def main(argv: list[str] | None = None) -> int:
