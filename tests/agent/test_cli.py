@@ -8,7 +8,7 @@ import pytest
 
 from agent.cli import build_parser, main
 
-SUBCOMMANDS = ["run", "eval", "parse", "listen", "home"]
+SUBCOMMANDS = ["run", "eval", "parse", "listen", "home", "export"]
 
 
 def roomby(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
