@@ -1,0 +1,84 @@
+"""The robot backend in simulation: the runtime's own map equals the env's map observation when
+both see the same frames and poses, and its skills drive the simulated robot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import sim  # noqa: F401
+from agent.runtime import BundleError, RuntimePolicy
+from agent.runtime.robot import RobotAgent, RobotGrid
+from sim.semantic_map import MAP_CHANNELS
+
+
+@pytest.mark.slow
+def test_robot_agent_map_matches_env_and_drives(fw_bundle: Path) -> None:
+    policy = RuntimePolicy(fw_bundle)
+    # The env's semantic layer from the runtime's perception, so both maps get the same classes.
+    env = gym.make("Roomby/VacuumUnder-OneRoom-v0",
+                   perception=lambda rgb, depth: policy.perceive(rgb, depth).classes()).unwrapped
+    try:
+        env.reset(seed=1)
+        agent = RobotAgent(None, RobotGrid.from_home_grid(env.grid), policy=policy)
+        cmd = agent.start(env.instruction)
+        assert cmd.unknown == []
+        rgb, depth, _ = env._frame
+        agent.observe(rgb, depth, env.world.pose())
+        start = env.world.pose()
+        checked, moving = 0, 0
+        for period in range(450):
+            pose = env.world.pose()
+            before = agent.decisions
+            v, w = agent.control(pose)
+            if agent.decisions != before:  # the map a decision was made on
+                got, want = agent.map.observation(pose), env._obs()["map"]
+                diff = np.abs(got - want).max(axis=(1, 2))
+                assert diff.max() == 0.0, {MAP_CHANNELS[i]: float(d)
+                                           for i, d in enumerate(diff) if d}
+                checked += 1
+            if agent.done:
+                break
+            moving += (v, w) != (0.0, 0.0)
+            env._period(v, w)
+            if period % env.render_every == env.render_every - 1:
+                env._sense()
+                rgb, depth, _ = env._frame
+                agent.observe(rgb, depth, env.world.pose())
+        assert checked >= 1 and agent.decisions >= 1
+        assert np.array_equal(agent.map.observation(env.world.pose()), env._obs()["map"])
+        end = env.world.pose()
+        assert moving > 10 and np.hypot(end[0] - start[0], end[1] - start[1]) > 0.1
+        assert env.progress.collisions <= 3
+    finally:
+        env.close()
+
+
+def test_grid_from_occupancy_matches_the_sim(fw_bundle: Path) -> None:
+    env = gym.make("Roomby/GoToObject-v0").unwrapped
+    try:
+        env.reset(seed=0)
+        g = env.grid
+        x, y, _ = env.world.pose()
+        rg = RobotGrid.from_occupancy(~g.floor, g.room_label, start_xy=(x, y))
+    finally:
+        env.close()
+    assert np.array_equal(rg.map_occupancy, g.map_occupancy)
+    assert np.array_equal(rg.map_rooms, g.map_rooms)
+    iou = (rg.reachable & g.reachable).sum() / (rg.reachable | g.reachable).sum()
+    assert iou > 0.9, iou
+    with pytest.raises(ValueError, match="fine grid"):
+        RobotGrid.from_occupancy(np.zeros((10, 10), bool), np.zeros((10, 10), np.int8))
+
+
+def test_bundle_for_another_map_is_refused(fw_bundle: Path) -> None:
+    policy = RuntimePolicy(fw_bundle)
+    policy.bundle.meta = {**policy.bundle.meta,
+                          "map": {**policy.bundle.meta["map"], "channels": ["occupancy"]}}
+    grid = RobotGrid(np.ones((240, 240), bool), np.ones((240, 240), np.int8),
+                     np.ones((240, 240), bool))
+    with pytest.raises(BundleError, match="not this roomby's map"):
+        RobotAgent(None, grid, policy=policy)
