@@ -105,7 +105,8 @@ def test_runtime_runs_without_torch_and_pybullet(tmp_path: Path, fw_bundle: Path
     want = np.stack([o["skill_logits"] for o in fw_episode.outputs])
     assert np.abs(got["skill_logits"] - want).max() <= 1e-4
     want_a = np.stack([o["state_1"] for o in fw_episode.outputs])
-    assert np.abs(got["state_A"] - want_a).max() <= 1e-4
+    # A's bound as in test_export: 1e-4, or 1e-6 of its largest entry (~200) where larger.
+    assert np.abs(got["state_A"] - want_a).max() <= max(1e-4, 1e-6 * np.abs(want_a).max())
     assert np.isfinite(got["commands"]).all() and got["commands"].shape[1] == 2
 
 
