@@ -332,8 +332,14 @@ def cmd_home(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from agent.checkpoint import CheckpointError
-    from agent.export import DEFAULT_CHECKPOINT, ExportError, export_checkpoint
+    try:
+        from agent.checkpoint import CheckpointError
+        from agent.export import DEFAULT_CHECKPOINT, ExportError, export_checkpoint
+    except ImportError as e:  # a robot install (roomby[robot]) has no torch: export elsewhere
+        print(f"roomby export needs torch and the ONNX exporter ({e}): pip install "
+              "'roomby[sim,deploy]' (export on a desktop, copy the bundle to the robot)",
+              file=sys.stderr)
+        return 2
 
     checkpoint = args.checkpoint or DEFAULT_CHECKPOINT
     if checkpoint is None:
