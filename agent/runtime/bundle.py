@@ -47,6 +47,7 @@ class Bundle:
     threads: int = 1
     providers: list[str] = field(default_factory=list)
     trt_cache: Path | None = None
+    trt_fp16: bool = True
     _sessions: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -96,14 +97,26 @@ class Bundle:
             if p == "TensorrtExecutionProvider":
                 # Building a TensorRT engine takes minutes on a Jetson: cache it beside the bundle
                 # (or where trt_cache says) so only the first start pays.
-                cache = self.trt_cache or self.path / "trt_cache"
-                cache.mkdir(parents=True, exist_ok=True)
                 out.append((p, {"trt_engine_cache_enable": True,
-                                "trt_engine_cache_path": str(cache),
-                                "trt_fp16_enable": True}))
+                                "trt_engine_cache_path": str(self._trt_cache_dir()),
+                                "trt_fp16_enable": self.trt_fp16}))
             else:
                 out.append(p)
         return out
+
+
+    def _trt_cache_dir(self) -> Path:
+        for cache in (self.trt_cache, self.path / "trt_cache",
+                      Path.home() / ".cache" / "roomby" / "trt" / self.graph("decision")[
+                          "sha256"][:16]):
+            if cache is None:
+                continue
+            try:  # a bundle folder may be read-only (a package, a mounted image)
+                cache.mkdir(parents=True, exist_ok=True)
+                return cache
+            except OSError:
+                continue
+        raise BundleError("no writable folder for the TensorRT engine cache: pass trt_cache")
 
 
 def _sha256(path: Path) -> str:
@@ -111,11 +124,14 @@ def _sha256(path: Path) -> str:
 
 
 def load_bundle(path: str | os.PathLike, threads: int = 1, providers: list[str] | None = None,
-                trt_cache: str | os.PathLike | None = None, verify: bool = True) -> Bundle:
+                trt_cache: str | os.PathLike | None = None, trt_fp16: bool = True,
+                verify: bool = True) -> Bundle:
     """Read and check `path/roomby.json` and the graph files it names.
 
     providers: onnxruntime execution providers in order of preference (default: TensorRT, CUDA,
-    CPU, whichever this onnxruntime has). verify: compare each graph file with its sha256.
+    CPU, whichever this onnxruntime has). trt_cache: where the TensorRT provider keeps its
+    engines (default: `path/trt_cache`, else ~/.cache/roomby/trt). trt_fp16: let TensorRT run
+    layers in fp16 (use the fp32 bundle with it). verify: compare each graph file with its sha256.
     """
     root = Path(path)
     if not root.is_dir():
@@ -151,7 +167,7 @@ def load_bundle(path: str | os.PathLike, threads: int = 1, providers: list[str] 
     if not chosen:
         raise BundleError("onnxruntime offers none of the execution providers "
                           f"{', '.join(PROVIDER_ORDER)}")
-    return Bundle(root, meta, threads, chosen, Path(trt_cache) if trt_cache else None)
+    return Bundle(root, meta, threads, chosen, Path(trt_cache) if trt_cache else None, trt_fp16)
 
 
 class Vocabulary:

@@ -214,3 +214,20 @@ def test_cli_export_errors(tmp_path: Path, capsys) -> None:
     assert main(["export", "--checkpoint", str(tmp_path / "junk.pt"), "--out",
                  str(tmp_path / "b")]) == 2
     assert "cannot read checkpoint" in capsys.readouterr().err
+
+
+def test_providers_in_order_and_tensorrt_cache(tmp_path: Path, fw_bundle: Path) -> None:
+    from agent.runtime import available_providers
+    from agent.runtime.bundle import PROVIDER_ORDER
+
+    have = available_providers()
+    assert have and have[-1] == "CPUExecutionProvider"
+    assert have == [p for p in PROVIDER_ORDER if p in have]
+    b = load_bundle(fw_bundle, providers=["TensorrtExecutionProvider", "CPUExecutionProvider"],
+                    trt_cache=tmp_path / "engines")
+    trt, cpu = b._provider_options()
+    assert trt[0] == "TensorrtExecutionProvider" and cpu == "CPUExecutionProvider"
+    assert trt[1]["trt_engine_cache_enable"] is True
+    assert trt[1]["trt_engine_cache_path"] == str(tmp_path / "engines")
+    assert (tmp_path / "engines").is_dir()
+    assert RuntimePolicy(fw_bundle).bundle.providers == have
