@@ -124,6 +124,8 @@ class FastWeightMemory(Memory):
         # hidden state entering step k (Ba et al. 2016, sec. 3.1). O(T R) per inner step instead
         # of O(R^2), and no [T, B, R, R] saved for the backward pass.
         self._check(x, episode_start)
+        if x.shape[0] == 1:  # one decision (inference): the explicit update is cheaper
+            return super().forward(x, state, episode_start)
         t_len, b = x.shape[:2]
         cx = self.C(x)
         h, a0 = state
