@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt
-EXTRAS := sim,deploy,dev,speech,ros
+EXTRAS := sim,deploy,dev,speech,ros,minilm
 
 .PHONY: install test lint demo clean-venv
 
