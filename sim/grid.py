@@ -186,6 +186,18 @@ def block_mean(fine: np.ndarray) -> np.ndarray:
     return fine.reshape(MAP_SIZE, BLOCK, MAP_SIZE, BLOCK).mean(axis=(1, 3)).astype(np.float32)
 
 
+def map_occupancy_of(floor: np.ndarray) -> np.ndarray:
+    """Fraction of each map cell that is not floor (walls, solid furniture, legs, outside)."""
+    return 1.0 - block_mean(floor.astype(np.float32))
+
+
+def map_rooms_of(room_label: np.ndarray) -> np.ndarray:
+    """One channel per room type: the fraction of each map cell inside that room
+    (`room_label`: room type index + 1 per fine cell, 0 = no room)."""
+    return np.stack([block_mean((room_label == i + 1).astype(np.float32))
+                     for i in range(len(ROOM_TYPES))])
+
+
 class HomeGrid:
     """The static grids of one home, computed once per home (tens of milliseconds)."""
 
@@ -211,14 +223,11 @@ class HomeGrid:
 
     @cached_property
     def map_occupancy(self) -> np.ndarray:
-        """Fraction of each map cell that is not floor (walls, solid furniture, legs, outside)."""
-        return 1.0 - block_mean(self.floor.astype(np.float32))
+        return map_occupancy_of(self.floor)
 
     @cached_property
     def map_rooms(self) -> np.ndarray:
-        """One channel per room type: the fraction of each map cell inside that room."""
-        return np.stack([block_mean((self.room_label == i + 1).astype(np.float32))
-                         for i in range(len(ROOM_TYPES))])
+        return map_rooms_of(self.room_label)
 
     def nearest_reachable(self, x: float, y: float) -> tuple[int, int]:
         """The reachable fine cell nearest to (x, y)."""

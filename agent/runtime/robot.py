@@ -35,7 +35,6 @@ from sim.catalog import (
     FURNITURE_TYPES,
     RAISED,
     ROBOT_RADIUS,
-    ROOM_TYPES,
 )
 from sim.grid import (
     BLOCK,
@@ -46,9 +45,10 @@ from sim.grid import (
     MAP_SIZE,
     PLAN_MARGIN,
     HomeGrid,
-    block_mean,
     flood,
     largest_component,
+    map_occupancy_of,
+    map_rooms_of,
 )
 from sim.semantic_map import MAP_CHANNELS, SEMANTIC_START, SemanticMap
 from sim.skills import STOP, CleanSkill, GridFrame, NavigateSkill, dilate, disc_offsets
@@ -102,12 +102,11 @@ class RobotGrid:
 
     @cached_property
     def map_occupancy(self) -> np.ndarray:
-        return 1.0 - block_mean(self.floor.astype(np.float32))
+        return map_occupancy_of(self.floor)
 
     @cached_property
     def map_rooms(self) -> np.ndarray:
-        return np.stack([block_mean((self.room_label == i + 1).astype(np.float32))
-                         for i in range(len(ROOM_TYPES))])
+        return map_rooms_of(self.room_label)
 
     def nearest_reachable(self, x: float, y: float) -> tuple[int, int]:
         # HomeGrid's search reads nothing but `reachable`: one implementation for both.
