@@ -186,19 +186,44 @@ def block_mean(fine: np.ndarray) -> np.ndarray:
     return fine.reshape(MAP_SIZE, BLOCK, MAP_SIZE, BLOCK).mean(axis=(1, 3)).astype(np.float32)
 
 
-def map_occupancy_of(floor: np.ndarray) -> np.ndarray:
-    """Fraction of each map cell that is not floor (walls, solid furniture, legs, outside)."""
-    return 1.0 - block_mean(floor.astype(np.float32))
+class GridLayers:
+    """What every static grid offers on top of its `floor` (bool), `room_label` (int8: 0 outside,
+    else 1 + room type index) and `reachable` (bool) fine layers: the simulated home's
+    (HomeGrid) and a robot's own (agent.runtime.robot.RobotGrid)."""
+
+    floor: np.ndarray
+    room_label: np.ndarray
+    reachable: np.ndarray
+
+    @cached_property
+    def map_occupancy(self) -> np.ndarray:
+        """Fraction of each map cell that is not floor (walls, solid furniture, legs, outside)."""
+        return 1.0 - block_mean(self.floor.astype(np.float32))
+
+    @cached_property
+    def map_rooms(self) -> np.ndarray:
+        """One channel per room type: the fraction of each map cell inside that room."""
+        return np.stack([block_mean((self.room_label == i + 1).astype(np.float32))
+                         for i in range(len(ROOM_TYPES))])
+
+    def nearest_reachable(self, x: float, y: float) -> tuple[int, int]:
+        """The reachable fine cell nearest to (x, y)."""
+        r, c = FINE.to_cell(x, y)
+        if self.reachable[r, c]:
+            return (r, c)
+        for rad in (5, 10, 20, 40, FINE_SIZE):
+            r0, r1 = max(r - rad, 0), min(r + rad + 1, FINE_SIZE)
+            c0, c1 = max(c - rad, 0), min(c + rad + 1, FINE_SIZE)
+            sub = self.reachable[r0:r1, c0:c1]
+            if sub.any():
+                rr, cc = np.nonzero(sub)
+                d = (rr + r0 - r) ** 2 + (cc + c0 - c) ** 2
+                i = int(np.argmin(d))
+                return (int(rr[i] + r0), int(cc[i] + c0))
+        raise HomeError("this home has no reachable floor")
 
 
-def map_rooms_of(room_label: np.ndarray) -> np.ndarray:
-    """One channel per room type: the fraction of each map cell inside that room
-    (`room_label`: room type index + 1 per fine cell, 0 = no room)."""
-    return np.stack([block_mean((room_label == i + 1).astype(np.float32))
-                     for i in range(len(ROOM_TYPES))])
-
-
-class HomeGrid:
+class HomeGrid(GridLayers):
     """The static grids of one home, computed once per home (tens of milliseconds)."""
 
     def __init__(self, home: Home, margin: float = PLAN_MARGIN):
@@ -220,30 +245,6 @@ class HomeGrid:
 
     def room_mask(self, name: str) -> np.ndarray:
         return self.room_label == ROOM_TYPES.index(name) + 1
-
-    @cached_property
-    def map_occupancy(self) -> np.ndarray:
-        return map_occupancy_of(self.floor)
-
-    @cached_property
-    def map_rooms(self) -> np.ndarray:
-        return map_rooms_of(self.room_label)
-
-    def nearest_reachable(self, x: float, y: float) -> tuple[int, int]:
-        """The reachable fine cell nearest to (x, y)."""
-        r, c = FINE.to_cell(x, y)
-        if self.reachable[r, c]:
-            return (r, c)
-        for rad in (5, 10, 20, 40, FINE_SIZE):
-            r0, r1 = max(r - rad, 0), min(r + rad + 1, FINE_SIZE)
-            c0, c1 = max(c - rad, 0), min(c + rad + 1, FINE_SIZE)
-            sub = self.reachable[r0:r1, c0:c1]
-            if sub.any():
-                rr, cc = np.nonzero(sub)
-                d = (rr + r0 - r) ** 2 + (cc + c0 - c) ** 2
-                i = int(np.argmin(d))
-                return (int(rr[i] + r0), int(cc[i] + c0))
-        raise HomeError("this home has no reachable floor")
 
 
 def check_reachability(home: Home, source: str = "home") -> HomeGrid:

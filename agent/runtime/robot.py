@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 
@@ -44,11 +43,10 @@ from sim.grid import (
     MAP,
     MAP_SIZE,
     PLAN_MARGIN,
+    GridLayers,
     HomeGrid,
     flood,
     largest_component,
-    map_occupancy_of,
-    map_rooms_of,
 )
 from sim.semantic_map import MAP_CHANNELS, SEMANTIC_START, SemanticMap
 from sim.skills import STOP, CleanSkill, GridFrame, NavigateSkill, dilate, disc_offsets
@@ -60,7 +58,7 @@ EVIDENCE = 0.5  # semantic evidence above which a map cell counts as showing an 
 
 
 @dataclass
-class RobotGrid:
+class RobotGrid(GridLayers):
     """The static grids a robot has, on the 5 cm grid of the map frame ([row, col] = [y, x])."""
 
     floor: np.ndarray
@@ -99,18 +97,6 @@ class RobotGrid:
         if not reachable.any():
             raise ValueError("the robot fits nowhere on this map (or not where it starts)")
         return cls(floor, room_label.astype(np.int8), reachable)
-
-    @cached_property
-    def map_occupancy(self) -> np.ndarray:
-        return map_occupancy_of(self.floor)
-
-    @cached_property
-    def map_rooms(self) -> np.ndarray:
-        return map_rooms_of(self.room_label)
-
-    def nearest_reachable(self, x: float, y: float) -> tuple[int, int]:
-        # HomeGrid's search reads nothing but `reachable`: one implementation for both.
-        return HomeGrid.nearest_reachable(self, x, y)  # type: ignore[arg-type]
 
 
 class RobotMap:
