@@ -33,6 +33,16 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
                    metavar="SECTION.KEY=VALUE", help="override one config key (repeatable)")
 
 
+def _add_policy_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", default="learned", metavar="learned|expert|random|CHECKPOINT",
+                   help="who decides: the shipped learned policy (default), a checkpoint from "
+                        "`roomby train`, the privileged expert, or uniform random actions")
+    p.add_argument("--perception", choices=["learned", "oracle"], default=None,
+                   help="what fills the map's semantic layer: the policy's learned perception "
+                        "(default for learned policies) or the simulator's segmentation "
+                        "(default for expert and random)")
+
+
 def _config(args: argparse.Namespace) -> RoombyConfig:
     return load_config(args.config, args.overrides)
 
@@ -51,9 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("instruction", nargs="?",
                    help='e.g. "vacuum under the red couch in the living room" (or --wav)')
     p.add_argument("--wav", metavar="FILE", help="a spoken command instead of a typed one")
-    p.add_argument("--policy", default="expert", choices=["expert", "random"],
-                   help="who decides: the privileged expert (default until a learned policy "
-                        "ships) or uniform random actions")
+    _add_policy_args(p)
     p.add_argument("--seed", type=int, default=0, help="home and episode seed (default 0)")
     p.add_argument("--home", metavar="FILE", help="a home JSON (see `roomby home`) instead of "
                                                   "a generated one")
@@ -64,7 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="success, SPL and coverage of a policy per task family",
                        description="Evaluate a policy over generated episodes, per task family.")
-    p.add_argument("--policy", default="expert", choices=["expert", "random"])
+    _add_policy_args(p)
+    p.add_argument("--episodes-file", metavar="FILE.jsonl",
+                   help='evaluate these episodes, one JSON object a line: {"instruction": ..., '
+                        '"goal": {...}, "seed": optional} (the home is generated to fit the '
+                        'goal; env.id decides its size)')
     p.add_argument("--split", default=None,
                    help="train | heldout | heldout_phrasing | heldout_pairs (default: env.split)")
     p.add_argument("--episodes", type=int, default=20, help="episodes per family (default 20)")
@@ -75,6 +87,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="first episode seed (default 0)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_config_args(p)
+
+    p = sub.add_parser("collect", help="record expert-labelled episodes as training shards",
+                       description="Run episodes in parallel worker processes with the expert "
+                                   "labelling every decision, and write compact shards (.npz + "
+                                   ".json) to DIR. Existing shards are skipped, so a stopped "
+                                   "collection resumes. With --policy, the learner decides and "
+                                   "the expert labels the states it visits (DAgger).")
+    p.add_argument("--out", required=True, metavar="DIR", help="shard folder (created)")
+    p.add_argument("--episodes", type=int, default=100, help="episodes per family (default 100)")
+    p.add_argument("--families", default=FAMILIES,
+                   help=f"comma-separated families (default: {FAMILIES})")
+    p.add_argument("--split", default=None, help="default: env.split (train)")
+    p.add_argument("--seed", type=int, default=0, help="first episode seed (default 0)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--frame-every", type=int, default=16, metavar="K",
+                   help="keep every K-th camera frame with segmentation labels for perception "
+                        "training (0: none; default 16)")
+    p.add_argument("--policy", metavar="CHECKPOINT",
+                   help="DAgger: the learner decides, the expert labels")
+    p.add_argument("--beta", type=float, default=0.0,
+                   help="DAgger: probability of executing the expert's action (default 0)")
+    p.add_argument("--perception", default="oracle", metavar="oracle|CHECKPOINT",
+                   help="what fills the map's semantic layer (default oracle)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_config_args(p)
+
+    p = sub.add_parser("train", help="train a policy: perception, imitation, DAgger",
+                       description="Train a policy from demonstrations (roomby collect) in "
+                                   "stages: perception from segmentation, behaviour cloning "
+                                   "over whole episodes, DAgger rounds. Everything lands in "
+                                   "--out: a checkpoint per stage, policy.pt, state.json, "
+                                   "TensorBoard logs (tb/), curve.png. Knobs: the train: "
+                                   "section of configs/train.yaml.")
+    p.add_argument("--out", required=True, metavar="DIR", help="run folder")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out after its last finished stage")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
     _add_config_args(p)
 
     p = sub.add_parser("parse", help="the goal a command means",
@@ -198,7 +248,9 @@ def cmd_run(args: argparse.Namespace) -> int:
               else sys.stderr)
         return 2
     cfg = _config(args)
-    env = cfg.env.make()
+    from agent.episode import env_overrides
+
+    env = cfg.env.make(**env_overrides(args.policy, args.perception))
     options: dict[str, Any] = {"goal": res.goal, "instruction": args.instruction}
     if args.home:
         from sim.home import Home
@@ -208,7 +260,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         policy = make_policy(args.policy, env, args.seed)
         if args.video:
-            writer = _start_video(env, args.video)
+            writer = _start_video(env, args.video, policy)
 
         def on_step(step: int, action: Any, info: dict) -> None:
             if not args.json:
@@ -248,8 +300,11 @@ def _describe(env: Any, action: Any) -> str:
     return SKILLS[skill] + ("" if skill == 0 else where)
 
 
-def _start_video(env: Any, path: str):
+def _start_video(env: Any, path: str, policy: Any = None):
+    """Camera, top-down map with the semantic layer and, for a learned policy, its pointer
+    attention over the map (the cell distribution of the last decision), side by side."""
     from agent.video import VideoWriter, compose
+    from sim.grid import MAP_SIZE
 
     writer = VideoWriter(path, fps=10)
     writer.__enter__()
@@ -259,44 +314,151 @@ def _start_video(env: Any, path: str):
         pr = base.progress
         footer = f"{base.instruction}  |  decision {base.decisions}  step {pr.index + 1}/" \
                  f"{len(pr.steps)}  coverage {pr.coverage(base.dirt.cleaned):.2f}"
-        writer.add(compose([base.camera_frame(), base.topdown()], ["camera", "map"],
-                           footer=footer))
+        panels, titles = [base.camera_frame(), base.topdown()], ["camera", "map"]
+        attention = getattr(policy, "last_attention", None)
+        if attention is not None:
+            pointer = attention.get("pointer")
+            heat = None if pointer is None else pointer.reshape(MAP_SIZE, MAP_SIZE)
+            panels.append(base.topdown(attention=heat))
+            titles.append("attention: where to go")
+        writer.add(compose(panels, titles, footer=footer))
 
     base.on_sense = grab
     return writer
 
 
+def read_episodes_file(path: str) -> list[dict[str, Any]]:
+    """Episodes to evaluate, one JSON object a line; errors name the line."""
+    from sim.language import validate_goal
+
+    specs = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = f"{path} line {n}"
+            try:
+                spec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ConfigError(f"{where}: not JSON: {e.msg}") from None
+            if not isinstance(spec, dict):
+                raise ConfigError(f"{where}: expected an object with instruction and goal")
+            unknown = sorted(set(spec) - {"instruction", "goal", "seed"})
+            if unknown:
+                raise ConfigError(f"{where}: unknown key(s) {unknown} (known: instruction, "
+                                  f"goal, seed)")
+            if not isinstance(spec.get("instruction"), str) or not spec["instruction"].strip():
+                raise ConfigError(f"{where}: 'instruction' must be a non-empty string")
+            if "seed" in spec and (not isinstance(spec["seed"], int)
+                                   or isinstance(spec["seed"], bool)):
+                raise ConfigError(f"{where}: 'seed' must be an integer")
+            try:
+                spec["goal"] = validate_goal(spec.get("goal"))
+            except ValueError as e:
+                raise ConfigError(f"{where}: bad goal: {e}") from None
+            specs.append(spec)
+    if not specs:
+        raise ConfigError(f"{path}: no episodes")
+    return specs
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from agent.episode import summarize
-    from agent.evaluate import FAMILY_IDS, evaluate
+    from agent.evaluate import FAMILY_IDS, evaluate, evaluate_given
 
     cfg = _config(args)
     if args.split:
         cfg.env.split = args.split
     if args.episodes < 1:
         raise ConfigError("--episodes must be at least 1")
-    if args.env:
-        env_ids = [args.env]
+    if args.episodes_file:
+        specs = read_episodes_file(args.episodes_file)
+        results = evaluate_given(cfg.env, specs, args.policy, args.workers,
+                                 perception=args.perception)
+        args.episodes = len(specs)
     else:
-        families = [f.strip() for f in args.families.split(",") if f.strip()]
-        bad = [f for f in families if f not in FAMILY_IDS]
-        if bad:
-            raise ConfigError(f"unknown families {bad}; known: {list(FAMILY_IDS)}")
-        env_ids = [FAMILY_IDS[f] for f in families]
-    results = evaluate(cfg.env, env_ids, args.episodes, args.policy, args.seed, args.workers)
+        if args.env:
+            env_ids = [args.env]
+        else:
+            families = [f.strip() for f in args.families.split(",") if f.strip()]
+            bad = [f for f in families if f not in FAMILY_IDS]
+            if bad:
+                raise ConfigError(f"unknown families {bad}; known: {list(FAMILY_IDS)}")
+            env_ids = [FAMILY_IDS[f] for f in families]
+        results = evaluate(cfg.env, env_ids, args.episodes, args.policy, args.seed,
+                           args.workers, perception=args.perception)
     summary = summarize(results)
-    summary = {"policy": args.policy, "split": cfg.env.split, **summary, "results": results}
+    summary = {"policy": args.policy, "split": cfg.env.split,
+               "perception": args.perception or ("oracle" if args.policy in ("expert", "random")
+                                                 else "learned"),
+               **summary, "results": results}
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"policy {args.policy}, split {cfg.env.split}, {args.episodes} episodes per "
-              f"family")
+        print(f"policy {args.policy}, perception {summary['perception']}, split "
+              f"{cfg.env.split}, " + (f"{args.episodes} episodes from {args.episodes_file}"
+                                      if args.episodes_file else
+                                      f"{args.episodes} episodes per family"))
         print(f"{'family':14s} {'episodes':>8s} {'success':>8s} {'SPL':>6s} {'coverage':>9s} "
               f"{'collisions':>10s} {'decisions':>9s}")
         rows = [*summary["by_task"].items(), ("all", summary)]
         for name, s in rows:
             print(f"{name:14s} {s['episodes']:8d} {s['success_rate']:8.3f} {s['spl']:6.3f} "
                   f"{s['coverage']:9.3f} {s['collisions']:10.2f} {s['steps']:9.1f}")
+    return 0
+
+
+def _family_ids(families: str) -> list[str]:
+    from agent.evaluate import FAMILY_IDS
+
+    names = [f.strip() for f in families.split(",") if f.strip()]
+    bad = [f for f in names if f not in FAMILY_IDS]
+    if bad or not names:
+        raise ConfigError(f"unknown families {bad or names}; known: {list(FAMILY_IDS)}")
+    return [FAMILY_IDS[f] for f in names]
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from agent.collect import collect, plan_jobs
+
+    cfg = _config(args)
+    if args.split:
+        cfg.env.split = args.split
+    if args.episodes < 1:
+        raise ConfigError("--episodes must be at least 1")
+    if not 0.0 <= args.beta <= 1.0:
+        raise ConfigError(f"--beta must be within 0..1, got {args.beta}")
+    for path in (args.policy, None if args.perception == "oracle" else args.perception):
+        if path is not None:
+            from agent.checkpoint import load_checkpoint
+
+            load_checkpoint(path)  # a bad checkpoint fails here, not in every worker
+    jobs = plan_jobs(args.out, cfg.env, _family_ids(args.families), args.episodes, args.seed,
+                     args.frame_every, args.policy, args.beta, args.perception)
+    meta = {"command": "roomby " + " ".join(sys.argv[1:]), "split": cfg.env.split,
+            "policy": args.policy or "expert", "beta": args.beta,
+            "perception": args.perception}
+    res = collect(args.out, jobs, args.workers, meta=meta)
+    print(json.dumps(res) if args.json else
+          f"wrote {res['shards_written']} shards to {args.out} ({res['shards_skipped']} already "
+          f"there): {res['episodes']} episodes, {res['decisions']} decisions, {res['frames']} "
+          f"frames, expert-label success {res['success']}/{res['episodes']} "
+          f"({res['seconds']:.0f} s)")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from agent.trainer import Trainer
+
+    cfg = _config(args)
+    command = "roomby " + " ".join(sys.argv[1:])
+    try:
+        trainer = Trainer(cfg, args.out, command, resume=args.resume, progress=not args.quiet)
+    except FileExistsError as e:
+        print(f"roomby train: {e}", file=sys.stderr)
+        return 2
+    path = trainer.run()
+    print(f"policy: {path} (trained {trainer.state['train_seconds']:.0f} s in all)")
     return 0
 
 
@@ -364,8 +526,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "eval": cmd_eval, "parse": cmd_parse, "listen": cmd_listen,
-            "home": cmd_home, "export": cmd_export}
+COMMANDS = {"run": cmd_run, "eval": cmd_eval, "collect": cmd_collect, "train": cmd_train,
+            "parse": cmd_parse, "listen": cmd_listen, "home": cmd_home, "export": cmd_export}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from agent.model_config import ModelConfig
+from agent.train_config import TrainConfig
 from sim.config import EnvConfig
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -34,6 +35,8 @@ class RoombyConfig:
     """The simulated environment (sim.config.EnvConfig)."""
     model: ModelConfig = field(default_factory=ModelConfig)
     """The policy network (agent.model_config.ModelConfig)."""
+    train: TrainConfig = field(default_factory=TrainConfig)
+    """Training (agent.train_config.TrainConfig): `roomby train`."""
 
 
 def _check(value: Any, tp: Any, where: str) -> Any:

@@ -8,12 +8,49 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-POLICIES: tuple[str, ...] = ("expert", "random")
+POLICIES: tuple[str, ...] = ("learned", "expert", "random")
+PERCEPTIONS: tuple[str, ...] = ("learned", "oracle")
 Policy = Callable[[dict[str, np.ndarray]], np.ndarray]
 
 
+def checkpoint_of(name: str) -> str | None:
+    """The checkpoint a policy name means: 'learned' = the shipped one, a path = itself;
+    None for 'expert' and 'random'."""
+    if name in ("expert", "random"):
+        return None
+    if name == "learned":
+        from agent.learned_policy import DEFAULT_CHECKPOINT
+
+        return str(DEFAULT_CHECKPOINT)
+    return name
+
+
+def env_overrides(policy: str, perception: str | None) -> dict[str, Any]:
+    """Env keyword arguments a policy needs: the learned perception of its checkpoint fills the
+    map unless `perception` says 'oracle' (default: learned for a learned policy)."""
+    ckpt = checkpoint_of(policy)
+    if perception is None:
+        perception = "oracle" if ckpt is None else "learned"
+    if perception not in PERCEPTIONS:
+        raise ValueError(f"perception {perception!r} is not one of {list(PERCEPTIONS)}")
+    if perception == "oracle":
+        return {}
+    if ckpt is None:
+        raise ValueError(f"learned perception comes from a checkpoint; policy {policy!r} has "
+                         "none (use --perception oracle, or a learned policy)")
+    from agent.learned_policy import LearnedPolicy
+
+    return {"perception": LearnedPolicy.load(ckpt).perception()}
+
+
 def make_policy(name: str, env: gym.Env, seed: int | None = None) -> Policy:
-    """A policy by name: 'expert' (sim.expert, privileged) or 'random' (uniform actions)."""
+    """A policy by name: 'learned' (the shipped checkpoint), a checkpoint path, 'expert'
+    (sim.expert, privileged) or 'random' (uniform actions)."""
+    ckpt = checkpoint_of(name)
+    if ckpt is not None:
+        from agent.learned_policy import LearnedPolicy
+
+        return LearnedPolicy.load(ckpt)
     if name == "expert":
         from sim.envs.skill_env import RoombySkillEnv
         from sim.expert import Expert
@@ -34,6 +71,8 @@ def run_episode(env: gym.Env, policy: Policy, seed: int | None = None,
                 on_step: Callable[[int, np.ndarray, dict], None] | None = None) -> dict[str, Any]:
     """Run one episode to its end; returns the final metrics plus seed and termination."""
     obs, info = env.reset(seed=seed, options=options)
+    if hasattr(policy, "reset"):
+        policy.reset()
     terminated = truncated = False
     while not (terminated or truncated):
         action = policy(obs)

@@ -20,21 +20,31 @@ FAMILY_IDS = {
 CHUNK = 5  # episodes per work item: small enough to balance, large enough to amortise set-up
 
 
-def _run_chunk(job: tuple[dict, str, str, list[int]]) -> list[dict[str, Any]]:
-    from agent.episode import make_policy, run_episode
+Job = tuple[dict, str, str, "str | None", list[tuple[int, "dict | None"]]]
 
-    env_cfg, env_id, policy_name, seeds = job
+
+def _run_chunk(job: Job) -> list[dict[str, Any]]:
+    import torch
+
+    from agent.episode import env_overrides, make_policy, run_episode
+
+    torch.set_num_threads(1)
+    env_cfg, env_id, policy_name, perception, episodes = job
     cfg = EnvConfig(**{**env_cfg, "id": env_id})
-    env = cfg.make()
+    env = cfg.make(**env_overrides(policy_name, perception))
     try:
         out = []
-        for seed in seeds:
+        for seed, options in episodes:
+            options = dict(options) if options else None
+            index = options.pop("index", None) if options else None
             try:
-                r = run_episode(env, make_policy(policy_name, env, seed), seed)
+                r = run_episode(env, make_policy(policy_name, env, seed), seed, options)
             except Exception as e:  # say which episode, so it can be reproduced
                 raise RuntimeError(f"{env_id} seed {seed} ({env_cfg['split']}): "
                                    f"{type(e).__name__}: {e}") from e
             r["env"] = env_id
+            if index is not None:
+                r["index"] = index
             out.append(r)
         return out
     finally:
@@ -42,25 +52,45 @@ def _run_chunk(job: tuple[dict, str, str, list[int]]) -> list[dict[str, Any]]:
 
 
 def evaluate(env_cfg: EnvConfig, env_ids: list[str], episodes: int, policy: str,
-             first_seed: int = 0, workers: int = 1, progress: bool = True
-             ) -> list[dict[str, Any]]:
+             first_seed: int = 0, workers: int = 1, progress: bool = True,
+             perception: str | None = None) -> list[dict[str, Any]]:
     """Run `episodes` seeded episodes of each id; results sorted by (id order, seed)."""
-    from tqdm import tqdm
-
-    jobs = []
+    jobs: list[Job] = []
     for env_id in env_ids:
         seeds = list(range(first_seed, first_seed + episodes))
         for i in range(0, len(seeds), CHUNK):
-            jobs.append((asdict(env_cfg), env_id, policy, seeds[i:i + CHUNK]))
-    bar = tqdm(total=len(env_ids) * episodes, desc=f"eval {policy}", unit="ep",
-               file=sys.stderr, disable=not progress or None)
+            jobs.append((asdict(env_cfg), env_id, policy, perception,
+                         [(s, None) for s in seeds[i:i + CHUNK]]))
+    results = _gather(jobs, workers, progress, f"eval {policy}")
+    order = {env_id: i for i, env_id in enumerate(env_ids)}
+    return sorted(results, key=lambda r: (order[r["env"]], r["seed"]))
+
+
+def evaluate_given(env_cfg: EnvConfig, specs: list[dict[str, Any]], policy: str,
+                   workers: int = 1, progress: bool = True, perception: str | None = None
+                   ) -> list[dict[str, Any]]:
+    """Run given episodes ({"instruction", "goal", "seed"}), results in the given order."""
+    jobs: list[Job] = []
+    for i in range(0, len(specs), CHUNK):
+        chunk = [(int(s.get("seed", i + j)), {"goal": s["goal"], "instruction": s["instruction"],
+                                               "index": i + j})
+                 for j, s in enumerate(specs[i:i + CHUNK])]
+        jobs.append((asdict(env_cfg), env_cfg.id, policy, perception, chunk))
+    results = _gather(jobs, workers, progress, f"eval {policy}")
+    return sorted(results, key=lambda r: r["index"])
+
+
+def _gather(jobs: list[Job], workers: int, progress: bool, desc: str) -> list[dict[str, Any]]:
+    from tqdm import tqdm
+
+    bar = tqdm(total=sum(len(j[-1]) for j in jobs), desc=desc, unit="ep", file=sys.stderr,
+               disable=not progress or None)
     results: list[dict[str, Any]] = []
     for chunk in _map(jobs, workers):
         results.extend(chunk)
         bar.update(len(chunk))
     bar.close()
-    order = {env_id: i for i, env_id in enumerate(env_ids)}
-    return sorted(results, key=lambda r: (order[r["env"]], r["seed"]))
+    return results
 
 
 def _map(jobs: list, workers: int) -> Iterator[list[dict[str, Any]]]:

@@ -1,0 +1,136 @@
+"""Behaviour cloning over whole episodes of decisions (truncated BPTT = one episode).
+
+A batch is B episodes padded to the longest, [T, B, ...]; the memory starts from its initial
+state at each episode's first decision and runs over the episode, so what it learns to carry is
+what the decisions need. Losses (padding masked out):
+
+- skill: cross-entropy against the expert's skill;
+- pointer: cross-entropy against a Gaussian (std `pointer_sigma` cells) around the expert's
+  cell, for navigate and clean decisions;
+- goal: the auxiliary task/object/colour/room prediction of each step of the goal, from the
+  language alone (it also lets `roomby parse` read the goal from the model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.nn import functional as F
+
+from agent.demonstrations import Demonstrations, unpack_obs
+from agent.goal_codec import encode_goal
+from agent.policy import RoombyPolicyNet, split_goal_logits
+from agent.tokenizer import word_dropout
+from sim.envs.skill_env import STOP
+from sim.grid import MAP_SIZE
+
+
+@dataclass
+class Batch:
+    obs: dict[str, Tensor]
+    """[T, B, ...] observations as the env gives them."""
+    skill: Tensor
+    """[T, B] expert skill."""
+    cell: Tensor
+    """[T, B] expert cell."""
+    mask: Tensor
+    """[T, B] 1 for real decisions, 0 for padding."""
+    goal: Tensor
+    """[B, 2, 4] goal classes."""
+
+
+def episode_batches(demos: Demonstrations, batch_episodes: int, rng: np.random.Generator,
+                    word_p: float = 0.0) -> Iterator[Batch]:
+    """One pass over every episode with decisions, in batches of similar length."""
+    eps = [i for i, s in enumerate(demos.episode_slices) if s.stop > s.start]
+    order = rng.permutation(eps)
+    # Sort within windows of 4 batches by length: little padding, still a random order.
+    window = 4 * batch_episodes
+    batches = []
+    for i in range(0, len(order), window):
+        chunk = sorted(order[i:i + window], key=lambda e: _length(demos, e))
+        batches.extend(chunk[j:j + batch_episodes] for j in range(0, len(chunk),
+                                                                  batch_episodes))
+    for b in rng.permutation(len(batches)):
+        yield make_batch(demos, batches[b], rng, word_p)
+
+
+def _length(demos: Demonstrations, e: int) -> int:
+    s = demos.episode_slices[e]
+    return s.stop - s.start
+
+
+def make_batch(demos: Demonstrations, episodes: list[int], rng: np.random.Generator,
+               word_p: float = 0.0) -> Batch:
+    t_max = max(_length(demos, e) for e in episodes)
+    index = np.zeros((t_max, len(episodes)), dtype=np.int64)
+    mask = np.zeros((t_max, len(episodes)), dtype=np.float32)
+    for b, e in enumerate(episodes):
+        s = demos.episode_slices[e]
+        n = s.stop - s.start
+        index[:n, b] = np.arange(s.start, s.stop)
+        index[n:, b] = s.stop - 1  # padding repeats the last decision (masked out)
+        mask[:n, b] = 1.0
+    d = demos.decisions
+    packed = {k: d[k][index] for k in ("rgb", "depth", "map", "pose", "instruction")}
+    obs = unpack_obs(packed)
+    if word_p > 0:  # the same words dropped at every decision of an episode
+        first = word_dropout(obs["instruction"][0], word_p, rng)
+        obs["instruction"] = np.broadcast_to(first, obs["instruction"].shape).copy()
+    action = d["action"][index]
+    goal = np.stack([encode_goal(demos.records[e]["goal"]) for e in episodes])
+    return Batch({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in obs.items()},
+                 torch.from_numpy(action[..., 0]), torch.from_numpy(action[..., 1]),
+                 torch.from_numpy(mask), torch.from_numpy(goal))
+
+
+def gaussian_cell_targets(cells: Tensor, sigma: float) -> Tensor:
+    """[N] cell indices -> [N, 2304] distributions: a 2-D Gaussian around each cell."""
+    if sigma <= 0:
+        return F.one_hot(cells, MAP_SIZE * MAP_SIZE).float()
+    r = torch.arange(MAP_SIZE, dtype=torch.float32)
+    dr = (r[None, :] - (cells // MAP_SIZE).float()[:, None]) ** 2  # [N, 48]
+    dc = (r[None, :] - (cells % MAP_SIZE).float()[:, None]) ** 2
+    w = torch.exp(-(dr[:, :, None] + dc[:, None, :]) / (2 * sigma * sigma))
+    w = w.reshape(len(cells), -1)
+    return w / w.sum(-1, keepdim=True)
+
+
+def bc_loss(net: RoombyPolicyNet, batch: Batch, pointer_sigma: float, goal_weight: float
+            ) -> tuple[Tensor, dict[str, float]]:
+    t, b = batch.mask.shape
+    out, _ = net.forward_sequence(batch.obs, net.initial_state(b))
+    mask = batch.mask.reshape(-1)
+    n = mask.sum().clamp(min=1)
+    skill = batch.skill.reshape(-1)
+    l_skill = (F.cross_entropy(out.skill_logits.reshape(t * b, -1), skill, reduction="none")
+               * mask).sum() / n
+    move = mask * (skill != STOP).float()
+    logp = F.log_softmax(out.pointer_logits.reshape(t * b, -1), -1)
+    target = gaussian_cell_targets(batch.cell.reshape(-1), pointer_sigma)
+    l_ptr = (-(target * logp).sum(-1) * move).sum() / move.sum().clamp(min=1)
+    l_goal = torch.zeros(())
+    for f, logits in enumerate(split_goal_logits(out.goal_logits[0])):
+        l_goal = l_goal + F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                          batch.goal[..., f].reshape(-1))
+    loss = l_skill + l_ptr + goal_weight * l_goal
+    with torch.no_grad():
+        m = mask.bool()
+        skill_acc = (out.skill_logits.reshape(t * b, -1).argmax(-1) == skill)[m].float().mean()
+        mv = move.bool()
+        hit = (logp.argmax(-1) == batch.cell.reshape(-1))[mv].float().mean() if mv.any() \
+            else torch.tensor(float("nan"))
+        near = _within(logp.argmax(-1), batch.cell.reshape(-1), 1)[mv].float().mean() \
+            if mv.any() else torch.tensor(float("nan"))
+    return loss, {"loss": float(loss), "skill": float(l_skill), "pointer": float(l_ptr),
+                  "goal": float(l_goal), "skill_acc": float(skill_acc),
+                  "cell_acc": float(hit), "cell_acc_1": float(near)}
+
+
+def _within(a: Tensor, b: Tensor, k: int) -> Tensor:
+    return ((a // MAP_SIZE - b // MAP_SIZE).abs() <= k) & ((a % MAP_SIZE - b % MAP_SIZE).abs()
+                                                           <= k)

@@ -1,0 +1,69 @@
+"""A trained `RoombyPolicyNet` as an env policy: observation in, skill-level action out.
+
+It keeps what an episode needs between decisions: the memory state and the encoded command
+(computed once per instruction). Call `reset()` at the start of every episode (`run_episode`
+does). The last decision's attention is kept for pictures (`last_attention`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from agent.checkpoint import load_checkpoint
+from agent.perception import LearnedPerception
+from agent.policy import RoombyPolicyNet, obs_to_tensors
+from sim.envs.skill_env import STOP
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "roomby.pt"
+
+
+class LearnedPolicy:
+    """Greedy (or sampled, with a generator) decisions of a policy network."""
+
+    def __init__(self, net: RoombyPolicyNet, rng: np.random.Generator | None = None):
+        self.net = net.eval()
+        self.rng = rng
+        self.reset()
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_CHECKPOINT, rng: np.random.Generator | None = None
+             ) -> LearnedPolicy:
+        net, meta = load_checkpoint(path)
+        policy = cls(net, rng)
+        policy.meta = meta
+        return policy
+
+    def perception(self) -> LearnedPerception:
+        """The env's `perception=` callable from the same network (what the robot sees with)."""
+        return LearnedPerception(self.net.perception)
+
+    def reset(self) -> None:
+        self.state = self.net.initial_state(1)
+        self._tokens: np.ndarray | None = None
+        self._command = None
+        self.last_attention: dict[str, np.ndarray] = {}
+
+    @torch.no_grad()
+    def __call__(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        t = obs_to_tensors(obs)
+        tokens = np.asarray(obs["instruction"])
+        if self._command is None or not np.array_equal(tokens, self._tokens):
+            self._tokens = tokens.copy()
+            self._command = self.net.encode_command(t["instruction"])
+        out, self.state, attention = self.net.step(t, self.state, command=self._command)
+        self.last_attention = {k: v[0].numpy() for k, v in attention.items()}
+        if self.rng is None:
+            skill = int(out.skill_logits[0].argmax())
+            cell = int(out.pointer_logits[0].argmax())
+        else:
+            skill = _sample(out.skill_logits[0], self.rng)
+            cell = _sample(out.pointer_logits[0], self.rng)
+        return np.array([skill, 0 if skill == STOP else cell], dtype=np.int64)
+
+
+def _sample(logits: torch.Tensor, rng: np.random.Generator) -> int:
+    p = torch.softmax(logits.double(), -1).numpy()
+    return int(rng.choice(len(p), p=p / p.sum()))

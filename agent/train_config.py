@@ -1,0 +1,54 @@
+"""The `train:` config section (configs/train.yaml): every knob of `roomby train`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 0
+    """Seeds weights, batch order, word dropout and the DAgger episodes."""
+    data: list[str] = field(default_factory=lambda: ["data/demos"])
+    """Shard folders made by `roomby collect` (expert demonstrations)."""
+    threads: int = 1
+    """torch threads of the training process (1 is often fastest on small CPUs)."""
+
+    perception_steps: int = 1500
+    """Stage 1: supervised updates of the perception CNN on the shards' camera frames and
+    segmentation labels (0: skip, keep the weights it starts with)."""
+    perception_batch: int = 64
+    """Frames per perception update."""
+    perception_lr: float = 0.002
+    """Adam learning rate of the perception stage."""
+
+    bc_epochs: int = 30
+    """Stage 2: behaviour-cloning passes over all demonstration episodes."""
+    batch_episodes: int = 16
+    """Whole episodes per update (truncated BPTT = the episode: they are short)."""
+    lr: float = 0.001
+    """Adam learning rate of behaviour cloning (cosine decay to 10 % per stage)."""
+    grad_clip: float = 1.0
+    """Global gradient-norm clip."""
+    pointer_sigma: float = 1.0
+    """Std (cells) of the Gaussian around the expert's cell the pointer is trained towards:
+    neighbouring cells lead to nearly the same landing point, so they are not errors."""
+    goal_weight: float = 0.3
+    """Weight of the auxiliary goal-prediction loss (task, object, colour, room per step)."""
+    word_dropout: float = 0.05
+    """Probability of replacing a word by <unk> in training (robustness to unknown words)."""
+    freeze_perception: bool = True
+    """Keep the perception CNN's weights from stage 1 during behaviour cloning (its visual tokens'
+    projection still learns)."""
+
+    dagger_rounds: int = 2
+    """Stage 3: rounds of DAgger (the learner drives with learned perception, the expert labels
+    the states it visits, the learner retrains on everything)."""
+    dagger_episodes: int = 40
+    """Episodes per family per DAgger round."""
+    dagger_beta: float = 0.3
+    """Probability of executing the expert's action in DAgger round 1 (halved each round)."""
+    dagger_epochs: int = 12
+    """Behaviour-cloning passes over all data after each DAgger round."""
+    workers: int = 2
+    """Worker processes for DAgger collection."""

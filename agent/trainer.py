@@ -1,0 +1,255 @@
+"""`roomby train`: perception, behaviour cloning, DAgger, in stages, resumable.
+
+    stage 1  perception     the CNN learns per-pixel type and colour from segmentation labels
+    stage 2  bc             the whole policy imitates the expert over whole episodes
+    stage 3  dagger-1..N    the learner drives (learned perception fills its map), the expert
+                            labels the states it visits, the learner retrains on all the data
+
+Everything lands in the run folder: a checkpoint after every stage (`<stage>.pt`; the last is
+also `policy.pt`), `state.json` (stages done, their figures and times), TensorBoard logs and
+`curve.png`. `--resume` skips the stages already done and continues from their checkpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from agent.checkpoint import load_checkpoint, save_checkpoint
+from agent.config import RoombyConfig, to_dict
+from agent.demonstrations import Demonstrations, load_demonstrations
+from agent.imitation import bc_loss, episode_batches
+from agent.perception import segmentation_loss, segmentation_targets
+from agent.policy import RoombyPolicyNet
+from agent.train_log import TrainLog
+
+DAGGER_SEED = 1_000_000  # DAgger episodes use seeds far from the demonstrations'
+
+
+class Trainer:
+    def __init__(self, cfg: RoombyConfig, out: str | Path, command: str = "",
+                 resume: bool = False, progress: bool = True):
+        self.cfg, self.tc = cfg, cfg.train
+        self.out = Path(out)
+        self.command = command
+        self.progress = progress
+        state_file = self.out / "state.json"
+        if state_file.exists() and not resume:
+            raise FileExistsError(f"{self.out} holds a run already: pass --resume to continue "
+                                  f"it, or choose another --out")
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.state: dict[str, Any] = json.loads(state_file.read_text()) if resume and \
+            state_file.exists() else {"stages": [], "config": to_dict(cfg), "command": command}
+        torch.manual_seed(self.tc.seed)
+        torch.set_num_threads(self.tc.threads)
+        self.rng = np.random.default_rng(self.tc.seed)
+        self.log = TrainLog(self.out, self.state.get("history", []))
+
+    # ---- the plan ------------------------------------------------------------------------
+    def stages(self) -> list[str]:
+        plan = []
+        if self.tc.perception_steps > 0:
+            plan.append("perception")
+        if self.tc.bc_epochs > 0:
+            plan.append("bc")
+        plan.extend(f"dagger-{i}" for i in range(1, self.tc.dagger_rounds + 1))
+        return plan
+
+    def run(self) -> Path:
+        done = [s["name"] for s in self.state["stages"]]
+        net = self._start_net(done)
+        t_run = time.time()
+        for name in self.stages():
+            if name in done:
+                continue
+            t0 = time.time()
+            self._say(f"stage {name}")
+            if name == "perception":
+                figures = self.train_perception(net)
+            elif name == "bc":
+                figures = self.train_bc(net, self._data(), self.tc.bc_epochs, name)
+            else:
+                figures = self.dagger_round(net, int(name.split("-")[1]))
+            seconds = round(time.time() - t0, 1)
+            self.state["stages"].append({"name": name, "seconds": seconds, **figures})
+            self._save(net, name)
+            self._say(f"stage {name} done in {seconds:.0f} s: {figures}")
+        self.state["train_seconds"] = round(sum(s["seconds"] for s in self.state["stages"]), 1)
+        self._write_state()
+        self.log.plot(self.out / "curve.png")
+        self._say(f"trained in {time.time() - t_run:.0f} s this call; policy {self.out}/policy.pt")
+        return self.out / "policy.pt"
+
+    # ---- stage 1: perception ---------------------------------------------------------------
+    def train_perception(self, net: RoombyPolicyNet) -> dict[str, Any]:
+        frames = self._demos(self.tc.data).frames
+        n = len(frames.get("frame_rgb", ()))
+        if n < 10:
+            raise ValueError(f"perception needs camera frames: {n} in {self.tc.data} (collect "
+                             f"with --frame-every > 0)")
+        order = self.rng.permutation(n)
+        val, train = order[: max(n // 20, 1)], order[max(n // 20, 1):]
+        perc = net.perception
+        opt = torch.optim.Adam(perc.parameters(), lr=self.tc.perception_lr)
+        steps = self.tc.perception_steps
+        sched = _cosine(opt, steps)
+        perc.train()
+        for step in self._bar(range(steps), "perception"):
+            idx = self.rng.choice(train, size=min(self.tc.perception_batch, len(train)))
+            loss = segmentation_loss(perc(*self._frame_inputs(frames, idx)),
+                                     *segmentation_targets(frames["frame_types"][idx],
+                                                           frames["frame_colors"][idx]))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            if step % 50 == 0 or step == steps - 1:
+                self.log.scalar("perception/loss", loss.item(), step)
+        perc.eval()
+        acc = self._perception_accuracy(net, frames, val)
+        for k, v in acc.items():
+            self.log.scalar(f"perception/val_{k}", v, steps)
+        return {"frames": n, **acc}
+
+    @staticmethod
+    def _frame_inputs(frames: dict[str, np.ndarray], idx: np.ndarray
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+        rgb = torch.from_numpy(frames["frame_rgb"][idx])
+        depth = torch.from_numpy(frames["frame_depth"][idx].astype(np.float32) / 1000.0)
+        return rgb, depth[:, None]
+
+    @torch.no_grad()
+    def _perception_accuracy(self, net: RoombyPolicyNet, frames: dict[str, np.ndarray],
+                             idx: np.ndarray) -> dict[str, float]:
+        """Pixel accuracy of type and colour on furniture pixels of held-out frames."""
+        hit_t = hit_c = total = 0
+        for i in range(0, len(idx), 256):
+            j = idx[i:i + 256]
+            out = net.perception(*self._frame_inputs(frames, j))
+            t, c = segmentation_targets(frames["frame_types"][j], frames["frame_colors"][j])
+            on = t > 0
+            hit_t += int((out.type_logits.argmax(1) == t)[on].sum())
+            hit_c += int((out.color_logits.argmax(1) == c)[on].sum())
+            total += int(on.sum())
+        total = max(total, 1)
+        return {"type_acc": round(hit_t / total, 4), "color_acc": round(hit_c / total, 4)}
+
+    # ---- stage 2: behaviour cloning -----------------------------------------------------
+    def train_bc(self, net: RoombyPolicyNet, demos: Demonstrations, epochs: int, tag: str
+                 ) -> dict[str, Any]:
+        eps = [i for i, s in enumerate(demos.episode_slices) if s.stop > s.start]
+        if not eps:
+            raise ValueError(f"no decisions in {self.tc.data}: collect demonstrations first")
+        if self.tc.freeze_perception:
+            for name, p in net.perception.named_parameters():
+                p.requires_grad = name.startswith("to_tokens")
+        params = [p for p in net.parameters() if p.requires_grad]
+        opt = torch.optim.Adam(params, lr=self.tc.lr)
+        per_epoch = math.ceil(len(eps) / self.tc.batch_episodes)
+        sched = _cosine(opt, epochs * per_epoch)
+        net.train()
+        step0 = self.log.last_step("bc/loss")
+        step, running = step0, {}
+        bar = self._bar(range(epochs * per_epoch), tag)
+        for epoch in range(epochs):
+            for batch in episode_batches(demos, self.tc.batch_episodes, self.rng,
+                                         self.tc.word_dropout):
+                loss, figures = bc_loss(net, batch, self.tc.pointer_sigma, self.tc.goal_weight)
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, self.tc.grad_clip)
+                opt.step()
+                sched.step()
+                step += 1
+                running = {k: 0.9 * running.get(k, v) + 0.1 * v for k, v in figures.items()
+                           if not math.isnan(v)}
+                if step % 10 == 0:
+                    for k, v in running.items():
+                        self.log.scalar(f"bc/{k}", v, step)
+                bar.update(1)
+                bar.set_postfix(epoch=epoch + 1, loss=f"{running['loss']:.3f}",
+                                skill=f"{running['skill_acc']:.2f}",
+                                cell=f"{running.get('cell_acc_1', float('nan')):.2f}")
+        bar.close()
+        net.eval()
+        return {"episodes": len(eps), "decisions": demos.n_decisions, "updates": step - step0,
+                **{k: round(v, 4) for k, v in running.items()}}
+
+    # ---- stage 3: DAgger --------------------------------------------------------------------
+    def dagger_round(self, net: RoombyPolicyNet, r: int) -> dict[str, Any]:
+        from agent.collect import collect, plan_jobs
+        from agent.evaluate import FAMILY_IDS
+
+        learner = self.out / f"dagger-{r}-learner.pt"
+        save_checkpoint(learner, net, {"stage": f"dagger-{r} learner"})
+        beta = self.tc.dagger_beta / 2 ** (r - 1)
+        folder = self.out / f"dagger-{r}"
+        env_cfg = dataclasses.replace(self.cfg.env, split="train")
+        jobs = plan_jobs(folder, env_cfg, list(FAMILY_IDS.values()), self.tc.dagger_episodes,
+                         DAGGER_SEED * r + 10_000 * self.tc.seed, frame_every=16,
+                         policy=str(learner), beta=beta, perception=str(learner))
+        res = collect(folder, jobs, self.tc.workers, self.progress,
+                      meta={"stage": f"dagger-{r}", "beta": beta})
+        demos = self._data()
+        rec = [x for x in demos.records if x.get("decided_by") == str(learner)]
+        success = float(np.mean([x["success"] for x in rec])) if rec else float("nan")
+        self.log.scalar("dagger/learner_success", success, self.log.last_step("bc/loss"))
+        figures = self.train_bc(net, demos, self.tc.dagger_epochs, f"dagger-{r}")
+        return {"beta": beta, "collected": res["episodes"], "round_success": round(success, 4),
+                **figures}
+
+    # ---- helpers ---------------------------------------------------------------------------
+    def _data(self) -> Demonstrations:
+        folders = list(self.tc.data)
+        folders += [str(p) for p in sorted(self.out.glob("dagger-*")) if p.is_dir()]
+        return self._demos(folders)
+
+    def _demos(self, folders: list[str]) -> Demonstrations:
+        key = tuple(folders)
+        if getattr(self, "_cache_key", None) != key:
+            self._say(f"loading demonstrations from {', '.join(folders)}")
+            self._cache, self._cache_key = load_demonstrations(folders), key
+        return self._cache
+
+    def _start_net(self, done: list[str]) -> RoombyPolicyNet:
+        if done:
+            net, _ = load_checkpoint(self.out / f"{done[-1]}.pt")
+            self._say(f"resuming after stage {done[-1]}")
+            return net
+        return RoombyPolicyNet(self.cfg.model)
+
+    def _save(self, net: RoombyPolicyNet, stage: str) -> None:
+        meta = {"command": self.command, "stage": stage, "stages": self.state["stages"],
+                "train_seconds": round(sum(s["seconds"] for s in self.state["stages"]), 1),
+                "config": to_dict(self.cfg)}
+        save_checkpoint(self.out / f"{stage}.pt", net, meta)
+        save_checkpoint(self.out / "policy.pt", net, meta)
+        self.state["history"] = self.log.history
+        self._write_state()
+
+    def _write_state(self) -> None:
+        (self.out / "state.json").write_text(json.dumps(self.state, indent=1))
+
+    def _bar(self, it, desc: str):
+        from tqdm import tqdm
+
+        return tqdm(it, desc=desc, file=sys.stderr, disable=not self.progress, mininterval=5)
+
+    def _say(self, text: str) -> None:
+        if self.progress:
+            print(f"[train {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def _cosine(opt: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """Cosine decay from the base rate to 10 % of it over `steps` updates."""
+    steps = max(steps, 1)
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: 0.1 + 0.45 * (1 + math.cos(math.pi * min(s, steps) / steps)))
