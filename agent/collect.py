@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from agent.cell_targets import label_episode
 from agent.demonstrations import ShardWriter
 from sim.config import EnvConfig
 
@@ -48,9 +49,11 @@ class CollectJob:
 
 def record_episode(env: Any, expert: Any, seed: int, learner: Any = None, beta: float = 0.0,
                    frame_every: int = 0, options: dict[str, Any] | None = None
-                   ) -> tuple[dict[str, Any], list[dict], list[np.ndarray], list[tuple]]:
+                   ) -> tuple[dict[str, Any], list[dict], list[np.ndarray], list[tuple], np.ndarray,
+           np.ndarray]:
     """Run one episode, the expert labelling every decision -> (record, observations, expert
-    actions, frames). `learner` (a policy callable with `reset`) decides when given."""
+    actions, frames, acceptable cells [N, 2304], has_set [N]). `learner` (a policy callable
+    with `reset`) decides when given."""
     base = env.unwrapped
     frames: list[tuple] = []
     count = [0]
@@ -68,10 +71,11 @@ def record_episode(env: Any, expert: Any, seed: int, learner: Any = None, beta: 
         obs, info = env.reset(seed=seed, options=options)
         if learner is not None:
             learner.reset()
-        observations, actions = [], []
+        observations, actions, step_index = [], [], []
         terminated = truncated = False
         while not (terminated or truncated):
             label = expert.act(env)
+            step_index.append(base.progress.index)
             observations.append(obs)
             actions.append(label)
             action = label
@@ -80,6 +84,7 @@ def record_episode(env: Any, expert: Any, seed: int, learner: Any = None, beta: 
                 if mix.random() >= beta:
                     action = mine
             obs, _, terminated, truncated, info = env.step(action)
+        accept, has_set = label_episode(env, step_index, actions)
     finally:
         base.on_sense = None
     m = base.metrics()
@@ -88,7 +93,7 @@ def record_episode(env: Any, expert: Any, seed: int, learner: Any = None, beta: 
               "spl": round(float(m["spl"]), 4), "coverage": round(float(m["coverage"]), 4),
               "collisions": int(m["collisions"]), "decisions": len(actions),
               "truncated": bool(truncated)}
-    return record, observations, actions, frames
+    return record, observations, actions, frames, accept, has_set
 
 
 def _run_job(job: CollectJob) -> dict[str, Any]:
@@ -111,14 +116,14 @@ def _run_job(job: CollectJob) -> dict[str, Any]:
     try:
         for seed in job.seeds:
             try:
-                rec, obs, acts, frames = record_episode(env, expert, seed, learner, job.beta,
-                                                        job.frame_every)
+                rec, obs, acts, frames, accept, has = record_episode(
+                    env, expert, seed, learner, job.beta, job.frame_every)
             except Exception as e:  # name the episode, so it can be reproduced
                 raise RuntimeError(f"{job.env_id} seed {seed} ({cfg.split}): "
                                    f"{type(e).__name__}: {e}") from e
             rec.update(env=job.env_id, split=cfg.split,
                        decided_by="expert" if job.policy is None else job.policy)
-            writer.add_episode(rec, obs, acts, frames)
+            writer.add_episode(rec, obs, acts, frames, accept, has)
     finally:
         env.close()
     writer.write(job.shard)

@@ -8,6 +8,8 @@ goal, the outcome). Observations are stored small and restored exactly as the mo
     rgb    uint8  [N, 3, 60, 80]
     pose   float32 [N, 4];  instruction int16 [N, 32];  action int64 [N, 2] (the expert's label)
     episode int32 [N]: index of the decision's episode in the shard's records
+    accept uint8 [N, 288], has_set bool [N]: every cell that would do (bit-packed), where the
+        expert went for the target (`agent.cell_targets`; older shards: a NAME.cells.npz file)
 
 Frames for perception training (every k-th camera frame): frame_rgb, frame_depth (mm),
 frame_types, frame_colors (uint8 class + 1 per pixel, 0 = none; from the segmentation mask).
@@ -56,20 +58,24 @@ class ShardWriter:
     """Accumulates episodes, then writes one shard."""
 
     decisions: dict[str, list[np.ndarray]] = field(
-        default_factory=lambda: {k: [] for k in (*OBS_KEYS, "action", "episode")})
+        default_factory=lambda: {k: [] for k in (*OBS_KEYS, "action", "episode", "accept",
+                                                 "has_set")})
     frames: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in
                                                                         FRAME_KEYS})
     records: list[dict[str, Any]] = field(default_factory=list)
 
     def add_episode(self, record: dict[str, Any], observations: list[dict[str, np.ndarray]],
-                    actions: list[np.ndarray], frames: list[tuple[np.ndarray, ...]]) -> None:
+                    actions: list[np.ndarray], frames: list[tuple[np.ndarray, ...]],
+                    accept: np.ndarray, has_set: np.ndarray) -> None:
         e = len(self.records)
         self.records.append(record)
-        for obs, act in zip(observations, actions, strict=True):
+        for i, (obs, act) in enumerate(zip(observations, actions, strict=True)):
             for k, v in pack_obs(obs).items():
                 self.decisions[k].append(v)
             self.decisions["action"].append(np.asarray(act, np.int64))
             self.decisions["episode"].append(np.int32(e))
+            self.decisions["accept"].append(np.packbits(accept[i]))
+            self.decisions["has_set"].append(np.bool_(has_set[i]))
         for rgb, depth, types, colors in frames:
             self.frames["frame_rgb"].append(np.ascontiguousarray(rgb.transpose(2, 0, 1)))
             self.frames["frame_depth"].append(np.round(depth * DEPTH_MM).astype(np.uint16))
@@ -121,7 +127,7 @@ def shard_paths(paths: list[str | Path]) -> list[Path]:
         else:
             raise DemonstrationError(f"no demonstrations at {p} (a folder of .npz shards made "
                                      f"by `roomby collect`, or one shard)")
-    out = [p for p in out if not p.name.endswith(".tmp.npz")]
+    out = [p for p in out if not p.name.endswith((".tmp.npz", ".cells.npz"))]
     if not out:
         raise DemonstrationError(f"no shards (*.npz) under {', '.join(map(str, paths))}")
     return out
@@ -138,6 +144,18 @@ def load_demonstrations(paths: list[str | Path]) -> Demonstrations:
             with np.load(path) as z:
                 arrays = {k: z[k] for k in z.files}
             recs = json.loads(path.with_suffix(".json").read_text())
+            if "action" in arrays and "accept" not in arrays:
+                from agent.cell_targets import read_sets
+
+                sets = read_sets(path)
+                if sets is None:  # no sets: every decision keeps the expert's cell
+                    n = len(arrays["action"])
+                    sets = {"accept": np.zeros((n, 288), np.uint8),
+                            "has_set": np.zeros(n, bool)}
+                if len(sets["has_set"]) != len(arrays["action"]):
+                    raise ValueError(f"its cell sets hold {len(sets['has_set'])} decisions, "
+                                     f"the shard {len(arrays['action'])}")
+                arrays.update(sets)
         except (OSError, ValueError, EOFError) as e:
             raise DemonstrationError(f"cannot read shard {path}: {type(e).__name__}: {e}"
                                      ) from e
@@ -151,7 +169,7 @@ def load_demonstrations(paths: list[str | Path]) -> Demonstrations:
                 slices.append(slice(offset + int(idx[0]), offset + int(idx[-1]) + 1)
                               if len(idx) else slice(offset, offset))
             offset += len(ep)
-            for k in (*OBS_KEYS, "action"):
+            for k in (*OBS_KEYS, "action", "accept", "has_set"):
                 decisions.setdefault(k, []).append(arrays[k])
         else:
             slices.extend(slice(offset, offset) for _ in recs)

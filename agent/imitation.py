@@ -5,8 +5,9 @@ state at each episode's first decision and runs over the episode, so what it lea
 what the decisions need. Losses (padding masked out):
 
 - skill: cross-entropy against the expert's skill;
-- pointer: cross-entropy against a Gaussian (std `pointer_sigma` cells) around the expert's
-  cell, for navigate and clean decisions;
+- pointer: for navigate and clean decisions, -log of the mass on the cells that would do where
+  the expert went for the target (`agent.cell_targets`), else cross-entropy against a Gaussian
+  (std `pointer_sigma` cells) around the expert's cell;
 - goal: the auxiliary task/object/colour/room prediction of each step of the goal, from the
   language alone (it also lets `roomby parse` read the goal from the model).
 """
@@ -21,6 +22,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
+from agent.cell_targets import unpack_sets
 from agent.demonstrations import Demonstrations, unpack_obs
 from agent.goal_codec import encode_goal
 from agent.policy import RoombyPolicyNet, split_goal_logits
@@ -41,6 +43,10 @@ class Batch:
     """[T, B] 1 for real decisions, 0 for padding."""
     goal: Tensor
     """[B, 2, 4] goal classes."""
+    accept: Tensor
+    """[T, B, 2304] every cell that would do (where `has_set`)."""
+    has_set: Tensor
+    """[T, B] the decision is labelled by a set of cells rather than the expert's one cell."""
 
 
 def episode_batches(demos: Demonstrations, batch_episodes: int, rng: np.random.Generator,
@@ -83,9 +89,12 @@ def make_batch(demos: Demonstrations, episodes: list[int], rng: np.random.Genera
         obs["instruction"] = np.broadcast_to(first, obs["instruction"].shape).copy()
     action = d["action"][index]
     goal = np.stack([encode_goal(demos.records[e]["goal"]) for e in episodes])
+    accept = unpack_sets(d["accept"][index])
+    has_set = d["has_set"][index] & (mask > 0)
     return Batch({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in obs.items()},
                  torch.from_numpy(action[..., 0]), torch.from_numpy(action[..., 1]),
-                 torch.from_numpy(mask), torch.from_numpy(goal))
+                 torch.from_numpy(mask), torch.from_numpy(goal), torch.from_numpy(accept),
+                 torch.from_numpy(has_set))
 
 
 def gaussian_cell_targets(cells: Tensor, sigma: float) -> Tensor:
@@ -112,7 +121,11 @@ def bc_loss(net: RoombyPolicyNet, batch: Batch, pointer_sigma: float, goal_weigh
     move = mask * (skill != STOP).float()
     logp = F.log_softmax(out.pointer_logits.reshape(t * b, -1), -1)
     target = gaussian_cell_targets(batch.cell.reshape(-1), pointer_sigma)
-    l_ptr = (-(target * logp).sum(-1) * move).sum() / move.sum().clamp(min=1)
+    ce_one = -(target * logp).sum(-1)
+    # Where every cell of a set would do: -log of the probability mass on the set.
+    has = batch.has_set.reshape(-1)
+    on_set = -torch.logsumexp(logp.masked_fill(~batch.accept.reshape(t * b, -1), -1e9), -1)
+    l_ptr = (torch.where(has, on_set, ce_one) * move).sum() / move.sum().clamp(min=1)
     l_goal = torch.zeros(())
     for f, logits in enumerate(split_goal_logits(out.goal_logits[0])):
         l_goal = l_goal + F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
@@ -122,8 +135,10 @@ def bc_loss(net: RoombyPolicyNet, batch: Batch, pointer_sigma: float, goal_weigh
         m = mask.bool()
         skill_acc = (out.skill_logits.reshape(t * b, -1).argmax(-1) == skill)[m].float().mean()
         mv = move.bool()
-        hit = (logp.argmax(-1) == batch.cell.reshape(-1))[mv].float().mean() if mv.any() \
-            else torch.tensor(float("nan"))
+        best = logp.argmax(-1)
+        right = (best == batch.cell.reshape(-1)) | (
+            has & batch.accept.reshape(t * b, -1).gather(1, best[:, None]).squeeze(1))
+        hit = right[mv].float().mean() if mv.any() else torch.tensor(float("nan"))
         near = _within(logp.argmax(-1), batch.cell.reshape(-1), 1)[mv].float().mean() \
             if mv.any() else torch.tensor(float("nan"))
     return loss, {"loss": float(loss), "skill": float(l_skill), "pointer": float(l_ptr),

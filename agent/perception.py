@@ -21,9 +21,11 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from agent.language_encoder import sinusoidal_encoding
+from sim.camera import CameraSpec
 from sim.semantic_map import N_COLORS, N_TYPES
 
 DEPTH_SCALE = 1.0 / 8.0  # metres -> about 0..1 (the camera's far plane is 8 m)
+HEIGHT_SCALE = 0.5  # metres above the floor -> about 0..1 for furniture (up to 2 m)
 
 
 class PerceptionOut(NamedTuple):
@@ -45,6 +47,11 @@ def positional_encoding_2d(rows: int, cols: int, dim: int) -> Tensor:
 
 def _conv(cin: int, cout: int, stride: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.ReLU())
+
+
+def _conv_dilated(c: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c, c, 3, 1, 2, dilation=2), nn.ReLU(),
+                         nn.Conv2d(c, c, 3, 1, 2, dilation=2), nn.ReLU())
 
 
 def to_channels_last(x: Tensor) -> Tensor:
@@ -79,14 +86,27 @@ class PerceptionNet(nn.Module):
     """rgb [B, 3, H, W] (uint8 0..255, or float already in 0..1) + depth [B, 1, H, W] metres."""
 
     def __init__(self, dim: int = 64, image_size: tuple[int, int] = (60, 80),
-                 channels: tuple[int, int, int] = (16, 32, 48)):
+                 channels: tuple[int, int, int] = (16, 32, 48), camera: CameraSpec | None = None):
         super().__init__()
         c1, c2, c3 = channels
-        self.conv1 = _conv(4, c1, 2)     # H/2
+        h, w = image_size
+        camera = camera or CameraSpec(width=w, height=h)
+        assert (camera.height, camera.width) == (h, w), "camera and image size disagree"
+        # Height above the floor of each pixel's surface point = mount + depth * ray_z: the
+        # camera geometry is a constant of the graph, so an exported model needs nothing else.
+        # Types differ in their heights (a couch's back, a bed's top, a table's legs) far more
+        # than in the look of a few pixels seen from 8.5 cm above the floor.
+        self.register_buffer("ray_up", torch.from_numpy(camera.rays[:, 2].copy()).view(
+            1, 1, h, w), persistent=False)
+        self.mount = float(camera.mount_height)
+        self.conv1 = _conv(5, c1, 2)     # H/2
         self.conv2 = _conv(c1, c2, 2)    # H/4
         self.conv3 = _conv(c2, c3, 2)    # H/8
+        # Context for whole pieces of furniture: a dilated convolution (receptive field about
+        # half the image) and the image's mean feature.
+        self.context = _conv_dilated(c3)
+        self.head_global = nn.Linear(c3, 32, bias=False)
         self.to_tokens = nn.Linear(c3, dim)
-        h, w = image_size
         self.half = ((h + 1) // 2, (w + 1) // 2)
         self.grid = (self.half[0] + 3) // 4, (self.half[1] + 3) // 4
         self.register_buffer("pos", positional_encoding_2d(*self.grid, dim), persistent=False)
@@ -97,10 +117,11 @@ class PerceptionNet(nn.Module):
         self.head_coarse = nn.Linear(c3, 32, bias=False)
         self.head_out = nn.Linear(32, N_TYPES + 1 + N_COLORS + 1)
 
-    @staticmethod
-    def normalize(rgb: Tensor, depth: Tensor) -> Tensor:
+    def normalize(self, rgb: Tensor, depth: Tensor) -> Tensor:
         rgb = rgb.float() / 255.0 if rgb.dtype == torch.uint8 else rgb.float()
-        return torch.cat([rgb, depth.float() * DEPTH_SCALE], dim=1)
+        depth = depth.float()
+        height = (self.mount + depth * self.ray_up) * HEIGHT_SCALE
+        return torch.cat([rgb, depth * DEPTH_SCALE, height], dim=1)
 
     def forward(self, rgb: Tensor, depth: Tensor) -> PerceptionOut:
         # Channels-last throughout: per-pixel layers become plain matrix products.
@@ -108,8 +129,10 @@ class PerceptionNet(nn.Module):
         f1 = conv_hwc(self.conv1, x)
         f2 = conv_hwc(self.conv2, f1)
         f3 = conv_hwc(self.conv3, f2)
+        f3 = f3 + conv_hwc(self.context, f3)
         tokens = self.to_tokens(f3).flatten(1, 2) + self.pos
-        ctx = upsample_add(self.head_mid(f2), self.head_coarse(f3))
+        coarse = self.head_coarse(f3) + self.head_global(f3.mean(dim=(1, 2)))[:, None, None, :]
+        ctx = upsample_add(self.head_mid(f2), coarse)
         logits = self.head_out(F.relu(upsample_add(self.head_fine(f1), ctx)))
         logits = logits.permute(0, 3, 1, 2)  # [B, classes, H/2, W/2], as cross_entropy wants
         return PerceptionOut(tokens, logits[:, : N_TYPES + 1], logits[:, N_TYPES + 1:])
@@ -125,10 +148,16 @@ def segmentation_targets(types: np.ndarray | Tensor, colors: np.ndarray | Tensor
 
 
 def segmentation_loss(out: PerceptionOut, types: Tensor, colors: Tensor,
-                      weight: float = 1.0) -> Tensor:
-    """Cross-entropy of both per-pixel heads against half-resolution targets [B, H/2, W/2]."""
-    return weight * (F.cross_entropy(out.type_logits, types)
-                     + F.cross_entropy(out.color_logits, colors))
+                      weight: float = 1.0, background: float = 1.0) -> Tensor:
+    """Cross-entropy of both per-pixel heads against half-resolution targets [B, H/2, W/2].
+
+    `background` < 1 weighs the "none" pixels (80 % of an image) down, so the rarer furniture
+    classes are not traded away for the easy background."""
+    w_t = torch.ones(out.type_logits.shape[1], device=types.device)
+    w_c = torch.ones(out.color_logits.shape[1], device=types.device)
+    w_t[0] = w_c[0] = background
+    return weight * (F.cross_entropy(out.type_logits, types, weight=w_t)
+                     + F.cross_entropy(out.color_logits, colors, weight=w_c))
 
 
 class LearnedPerception:

@@ -11,6 +11,9 @@ class TrainConfig:
     """Seeds weights, batch order, word dropout and the DAgger episodes."""
     data: list[str] = field(default_factory=lambda: ["data/demos"])
     """Shard folders made by `roomby collect` (expert demonstrations)."""
+    init: str = ""
+    """Start from this checkpoint's weights (e.g. a run's perception.pt) instead of random ones;
+    its model config is used, the model: section is ignored."""
     threads: int = 1
     """torch threads of the training process (1 is often fastest on small CPUs)."""
 
@@ -21,6 +24,8 @@ class TrainConfig:
     """Frames per perception update."""
     perception_lr: float = 0.002
     """Adam learning rate of the perception stage."""
+    perception_background: float = 0.3
+    """Loss weight of "none" pixels relative to furniture pixels."""
 
     bc_epochs: int = 30
     """Stage 2: behaviour-cloning passes over all demonstration episodes."""

@@ -106,7 +106,8 @@ class Trainer:
             idx = self.rng.choice(train, size=min(self.tc.perception_batch, len(train)))
             loss = segmentation_loss(perc(*self._frame_inputs(frames, idx)),
                                      *segmentation_targets(frames["frame_types"][idx],
-                                                           frames["frame_colors"][idx]))
+                                                           frames["frame_colors"][idx]),
+                                     background=self.tc.perception_background)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -175,7 +176,7 @@ class Trainer:
                     for k, v in running.items():
                         self.log.scalar(f"bc/{k}", v, step)
                 bar.update(1)
-                bar.set_postfix(epoch=epoch + 1, loss=f"{running['loss']:.3f}",
+                bar.set_postfix(refresh=False, epoch=epoch + 1, loss=f"{running['loss']:.3f}",
                                 skill=f"{running['skill_acc']:.2f}",
                                 cell=f"{running.get('cell_acc_1', float('nan')):.2f}")
         bar.close()
@@ -223,6 +224,11 @@ class Trainer:
         if done:
             net, _ = load_checkpoint(self.out / f"{done[-1]}.pt")
             self._say(f"resuming after stage {done[-1]}")
+            return net
+        if self.tc.init:
+            net, _ = load_checkpoint(self.tc.init)
+            self.cfg.model = net.cfg
+            self._say(f"starting from {self.tc.init}")
             return net
         return RoombyPolicyNet(self.cfg.model)
 
