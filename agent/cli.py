@@ -19,9 +19,11 @@ EPILOG = """examples:
   roomby parse "Roomby, you forgot to vacuum the spot under the red couch in the living room!"
   roomby listen --wav command.wav --json      (or --mic where a microphone exists)
   roomby run --wav command.wav
-  roomby eval --policy expert --split heldout --episodes 20
+  roomby eval --split heldout --episodes 20 [--policy expert|PATH] [--episodes-file F.jsonl]
   roomby home generate --seed 7 --out flat.json && roomby home check flat.json
-  roomby export --checkpoint policy.pt --out bundle/ [--fp16]   (for agent.runtime / a robot)
+  roomby collect --out data/demos --episodes 200 --workers 2
+  roomby train --config configs/train.yaml --out runs/mine
+  roomby export --out bundle/ [--checkpoint runs/mine/policy.pt] [--fp16]   (for a robot)
 Config: every subcommand that builds an env takes --config FILE.yaml and --set section.key=value
 (see configs/env.yaml)."""
 
@@ -165,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "roomby.json, which agent.runtime runs under onnxruntime "
                                    "without torch or pybullet (pip install 'roomby[robot]').")
     p.add_argument("--checkpoint", metavar="PATH",
-                   help="a policy checkpoint (required until a trained one ships)")
+                   help="a policy checkpoint (default: the shipped one)")
     p.add_argument("--out", required=True, metavar="DIR", help="bundle folder (created)")
     p.add_argument("--fp16", action="store_true",
                    help="fp16 weights and arithmetic (fp32 inputs and outputs)")

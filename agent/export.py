@@ -62,8 +62,8 @@ from sim.semantic_map import EVIDENCE_SCALE, MAP_CHANNELS
 from sim.skills import PurePursuit
 
 OPSET = 18
-DEFAULT_CHECKPOINT: Path | None = None
-"""The shipped checkpoint `roomby export` uses without --checkpoint (none ships yet)."""
+DEFAULT_CHECKPOINT: Path | None = Path(__file__).resolve().parent / "checkpoints" / "roomby.pt"
+"""The shipped checkpoint `roomby export` uses without --checkpoint."""
 STATE_NAMES: dict[str, tuple[str, ...]] = {
     "fast_weights": ("memory_h", "memory_A"),
     "gru": ("memory_h",),

@@ -141,8 +141,8 @@ def bc_loss(net: RoombyPolicyNet, batch: Batch, pointer_sigma: float, goal_weigh
         hit = right[mv].float().mean() if mv.any() else torch.tensor(float("nan"))
         near = _within(logp.argmax(-1), batch.cell.reshape(-1), 1)[mv].float().mean() \
             if mv.any() else torch.tensor(float("nan"))
-    return loss, {"loss": float(loss), "skill": float(l_skill), "pointer": float(l_ptr),
-                  "goal": float(l_goal), "skill_acc": float(skill_acc),
+    return loss, {"loss": loss.item(), "skill": l_skill.item(), "pointer": l_ptr.item(),
+                  "goal": l_goal.item(), "skill_acc": float(skill_acc),
                   "cell_acc": float(hit), "cell_acc_1": float(near)}
 
 

@@ -1,8 +1,15 @@
 """A trained `RoombyPolicyNet` as an env policy: observation in, skill-level action out.
 
-It keeps what an episode needs between decisions: the memory state and the encoded command
-(computed once per instruction). Call `reset()` at the start of every episode (`run_episode`
-does). The last decision's attention is kept for pictures (`last_attention`).
+It keeps what an episode needs between decisions: the memory state, the encoded command
+(computed once per instruction) and the cells that led nowhere. Call `reset()` at the start of
+every episode (`run_episode` does). The last decision's attention is kept for pictures
+(`last_attention`).
+
+Cells that led nowhere: a navigate or clean after which the robot has not moved (it is already
+as close as it gets, or the cell cannot be reached) changes nothing the policy sees, so a greedy
+policy would choose it again until the time limit. Such a cell is masked out of the pointer for
+the rest of the episode (the expert does the same with the cells it tried). It needs only the
+pose of the observation, so a robot does it too.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from agent.checkpoint import load_checkpoint
 from agent.perception import LearnedPerception
 from agent.policy import RoombyPolicyNet, obs_to_tensors
 from sim.envs.skill_env import STOP
+
+STUCK = 0.05  # metres: a skill that moved the robot less than this led nowhere
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "roomby.pt"
 
@@ -44,6 +53,8 @@ class LearnedPolicy:
         self.state = self.net.initial_state(1)
         self._tokens: np.ndarray | None = None
         self._command = None
+        self._last: tuple[int, np.ndarray] | None = None  # (cell, pose) of the last skill
+        self.blocked: set[int] = set()
         self.last_attention: dict[str, np.ndarray] = {}
 
     @torch.no_grad()
@@ -55,12 +66,20 @@ class LearnedPolicy:
             self._command = self.net.encode_command(t["instruction"])
         out, self.state, attention = self.net.step(t, self.state, command=self._command)
         self.last_attention = {k: v[0].numpy() for k, v in attention.items()}
+        xy = np.asarray(obs["pose"], np.float32).reshape(-1)[:2]
+        if self._last is not None and np.hypot(*(xy - self._last[1])) < STUCK:
+            self.blocked.add(self._last[0])
+        pointer = out.pointer_logits[0]
+        if self.blocked:
+            pointer = pointer.clone()
+            pointer[list(self.blocked)] = float("-inf")
         if self.rng is None:
             skill = int(out.skill_logits[0].argmax())
-            cell = int(out.pointer_logits[0].argmax())
+            cell = int(pointer.argmax())
         else:
             skill = _sample(out.skill_logits[0], self.rng)
-            cell = _sample(out.pointer_logits[0], self.rng)
+            cell = _sample(pointer, self.rng)
+        self._last = None if skill == STOP else (cell, xy)
         return np.array([skill, 0 if skill == STOP else cell], dtype=np.int64)
 
 
