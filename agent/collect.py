@@ -160,7 +160,7 @@ def collect(out: str | Path, jobs: list[CollectJob], workers: int = 1, progress:
     t0 = time.time()
     total = {"episodes": 0, "decisions": 0, "frames": 0, "success": 0}
     bar = tqdm(total=sum(len(j.seeds) for j in todo), desc="collect", unit="ep",
-               file=sys.stderr, disable=not progress or None)
+               file=sys.stderr, disable=not progress, mininterval=10)
     for res in _map(todo, workers):
         for k in total:
             total[k] += res[k]

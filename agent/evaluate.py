@@ -84,7 +84,7 @@ def _gather(jobs: list[Job], workers: int, progress: bool, desc: str) -> list[di
     from tqdm import tqdm
 
     bar = tqdm(total=sum(len(j[-1]) for j in jobs), desc=desc, unit="ep", file=sys.stderr,
-               disable=not progress or None)
+               disable=not progress, mininterval=10)
     results: list[dict[str, Any]] = []
     for chunk in _map(jobs, workers):
         results.extend(chunk)

@@ -14,10 +14,10 @@ class TrainConfig:
     init: str = ""
     """Start from this checkpoint's weights (e.g. a run's perception.pt) instead of random ones;
     its model config is used, the model: section is ignored."""
-    threads: int = 1
-    """torch threads of the training process (1 is often fastest on small CPUs)."""
+    threads: int = 2
+    """torch threads of the training process (DAgger's collection workers run while it waits)."""
 
-    perception_steps: int = 1500
+    perception_steps: int = 3000
     """Stage 1: supervised updates of the perception CNN on the shards' camera frames and
     segmentation labels (0: skip, keep the weights it starts with)."""
     perception_batch: int = 64
@@ -27,7 +27,7 @@ class TrainConfig:
     perception_background: float = 0.3
     """Loss weight of "none" pixels relative to furniture pixels."""
 
-    bc_epochs: int = 30
+    bc_epochs: int = 15
     """Stage 2: behaviour-cloning passes over all demonstration episodes."""
     batch_episodes: int = 16
     """Whole episodes per update (truncated BPTT = the episode: they are short)."""
@@ -46,14 +46,14 @@ class TrainConfig:
     """Keep the perception CNN's weights from stage 1 during behaviour cloning (its visual tokens'
     projection still learns)."""
 
-    dagger_rounds: int = 2
+    dagger_rounds: int = 1
     """Stage 3: rounds of DAgger (the learner drives with learned perception, the expert labels
     the states it visits, the learner retrains on everything)."""
     dagger_episodes: int = 40
     """Episodes per family per DAgger round."""
     dagger_beta: float = 0.3
     """Probability of executing the expert's action in DAgger round 1 (halved each round)."""
-    dagger_epochs: int = 12
+    dagger_epochs: int = 8
     """Behaviour-cloning passes over all data after each DAgger round."""
     workers: int = 2
     """Worker processes for DAgger collection."""
