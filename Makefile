@@ -37,8 +37,8 @@ test: install
 	$(BIN)/python -m pytest
 
 demo: install
-	$(BIN)/roomby run "vacuum under the red couch in the living room" --policy expert \
-		--seed 0 --video demo.mp4
+	$(BIN)/roomby run "vacuum under the red couch in the living room" --seed 3 \
+		--video demo.mp4
 
 clean-venv:
 	rm -rf $(VENV)

@@ -8,7 +8,7 @@ import pytest
 
 from agent.cli import build_parser, main
 
-SUBCOMMANDS = ["run", "eval", "parse", "listen", "home", "export"]
+SUBCOMMANDS = ["run", "eval", "collect", "train", "parse", "listen", "home", "export"]
 
 
 def roomby(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -61,7 +61,7 @@ def test_bad_set_key_fails_with_its_name(capsys):
 
 
 def test_run_expert_json_one_room():
-    r = roomby("run", "go to the red chair", "--json", "--seed", "3",
+    r = roomby("run", "go to the red chair", "--json", "--seed", "3", "--policy", "expert",
                "--set", "env.id=Roomby/Mixed-OneRoom-v0")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
@@ -107,7 +107,7 @@ def test_run_records_a_video(tmp_path):
 
     out = tmp_path / "episode.mp4"
     r = roomby("run", "go to the blue chair", "--seed", "1", "--video", str(out),
-               "--set", "env.id=Roomby/Mixed-OneRoom-v0")
+               "--policy", "expert", "--set", "env.id=Roomby/Mixed-OneRoom-v0")
     assert r.returncode == 0, r.stderr
     frames = iio.imread(out, index=None)
     assert frames.shape[0] > 5 and frames.shape[-1] == 3

@@ -205,8 +205,10 @@ def test_bad_bundles_are_named(tmp_path: Path, fw_bundle: Path) -> None:
 def test_cli_export_errors(tmp_path: Path, capsys) -> None:
     from agent.cli import main
 
-    assert main(["export", "--out", str(tmp_path / "b")]) == 2
-    assert "--checkpoint" in capsys.readouterr().err
+    # without --checkpoint: the shipped policy
+    assert main(["export", "--out", str(tmp_path / "shipped"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["checkpoint"].endswith("roomby.pt") and "perception.onnx" in out["files"]
     assert main(["export", "--checkpoint", str(tmp_path / "nope.pt"), "--out",
                  str(tmp_path / "b")]) == 2
     assert "no checkpoint at" in capsys.readouterr().err

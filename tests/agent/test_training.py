@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from agent.cli import main
-from agent.collect import plan_jobs
 from agent.collect import collect as run_collect
+from agent.collect import plan_jobs
 from agent.config import load_config
 from agent.demonstrations import (
     DemonstrationError,
@@ -128,9 +128,18 @@ train:
     # an existing run is not overwritten; --resume finds nothing left to do
     assert main(["train", "--config", str(cfg), "--out", str(out), "--quiet"]) == 2
     assert main(["train", "--config", str(cfg), "--out", str(out), "--quiet", "--resume"]) == 0
-    # the checkpoint drives an episode through the CLI with its own perception
+    # the checkpoint drives an episode through the CLI with its own perception; the video has
+    # a third panel (the pointer's attention over the map)
+    video = tmp_path / "ep.gif"
     assert main(["run", "go to the bed", "--policy", str(out / "policy.pt"), "--json",
-                 "--set", "env.id=Roomby/GoToObject-OneRoom-v0"]) in (0, 1)
+                 "--video", str(video), "--set", "env.id=Roomby/GoToObject-OneRoom-v0"]) in (0, 1)
+    import imageio.v3 as iio
+
+    frame = iio.imread(video, index=0)
+    expert_video = tmp_path / "expert.gif"
+    main(["run", "go to the bed", "--policy", "expert", "--video", str(expert_video),
+          "--set", "env.id=Roomby/GoToObject-OneRoom-v0"])
+    assert frame.shape[1] > iio.imread(expert_video, index=0).shape[1]  # one panel more
 
 
 def test_train_config_keys_are_checked(tmp_path: Path) -> None:
