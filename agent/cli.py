@@ -366,7 +366,7 @@ def read_episodes_file(path: str) -> list[dict[str, Any]]:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from agent.episode import summarize
-    from agent.evaluate import FAMILY_IDS, evaluate, evaluate_given
+    from agent.evaluate import evaluate, evaluate_given
 
     cfg = _config(args)
     if args.split:
@@ -379,14 +379,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                  perception=args.perception)
         args.episodes = len(specs)
     else:
-        if args.env:
-            env_ids = [args.env]
-        else:
-            families = [f.strip() for f in args.families.split(",") if f.strip()]
-            bad = [f for f in families if f not in FAMILY_IDS]
-            if bad:
-                raise ConfigError(f"unknown families {bad}; known: {list(FAMILY_IDS)}")
-            env_ids = [FAMILY_IDS[f] for f in families]
+        env_ids = [args.env] if args.env else _family_ids(args.families)
         results = evaluate(cfg.env, env_ids, args.episodes, args.policy, args.seed,
                            args.workers, perception=args.perception)
     summary = summarize(results)
