@@ -430,7 +430,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
             load_checkpoint(path)  # a bad checkpoint fails here, not in every worker
     jobs = plan_jobs(args.out, cfg.env, _family_ids(args.families), args.episodes, args.seed,
                      args.frame_every, args.policy, args.beta, args.perception)
-    meta = {"command": "roomby " + " ".join(sys.argv[1:]), "split": cfg.env.split,
+    meta = {"command": "roomby " + " ".join(args.argv), "split": cfg.env.split,
             "policy": args.policy or "expert", "beta": args.beta,
             "perception": args.perception}
     res = collect(args.out, jobs, args.workers, meta=meta)
@@ -446,7 +446,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from agent.trainer import Trainer
 
     cfg = _config(args)
-    command = "roomby " + " ".join(sys.argv[1:])
+    command = "roomby " + " ".join(args.argv)
     try:
         trainer = Trainer(cfg, args.out, command, resume=args.resume, progress=not args.quiet)
     except FileExistsError as e:
@@ -528,6 +528,7 @@ COMMANDS = {"run": cmd_run, "eval": cmd_eval, "collect": cmd_collect, "train": c
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in what train makes
     if args.command is None:
         parser.print_help()
         return 0

@@ -121,6 +121,7 @@ train:
     assert main(["train", "--config", str(cfg), "--out", str(out), "--quiet"]) == 0
     state = json.loads((out / "state.json").read_text())
     assert [s["name"] for s in state["stages"]] == ["perception", "bc", "dagger-1"]
+    assert state["command"].startswith("roomby train --config")  # how to make it again
     assert state["stages"][2]["collected"] == 5  # one episode of each family
     for name in ("perception.pt", "bc.pt", "dagger-1.pt", "policy.pt", "curve.png"):
         assert (out / name).exists(), name
