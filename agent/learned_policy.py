@@ -22,9 +22,8 @@ import torch
 from agent.checkpoint import load_checkpoint
 from agent.perception import LearnedPerception
 from agent.policy import RoombyPolicyNet, obs_to_tensors
+from agent.runtime.policy import STUCK
 from sim.envs.skill_env import STOP
-
-STUCK = 0.05  # metres: a skill that moved the robot less than this led nowhere
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "roomby.pt"
 

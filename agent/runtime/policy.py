@@ -19,6 +19,10 @@ import numpy as np
 
 from agent.runtime.bundle import Bundle, BundleError, Vocabulary, load_bundle
 
+STUCK = 0.05
+"""Metres: a navigate or clean that moved the robot less than this led nowhere; its cell is
+masked out of the pointer for the rest of the command (a greedy policy would repeat it)."""
+
 
 @dataclass
 class Percept:
@@ -160,9 +164,11 @@ class RuntimePolicy:
         return Percept(tokens, types, colors)
 
     # -- per decision ---------------------------------------------------------------------------
-    def decide(self, map: np.ndarray, pose: np.ndarray, percept: Percept) -> Decision:
+    def decide(self, map: np.ndarray, pose: np.ndarray, percept: Percept,
+               blocked: set[int] | frozenset[int] = frozenset()) -> Decision:
         """One decision from the map [C, 48, 48], pose (x, y, cos, sin) and the latest frame's
-        percept; carries the memory state to the next call."""
+        percept; carries the memory state to the next call. `blocked` cells are never
+        pointed at (see STUCK)."""
         if self.command is None:
             raise RuntimeError("no command: call reset(instruction) first")
         c = self.command.outputs
@@ -173,7 +179,11 @@ class RuntimePolicy:
         out = dict(zip(self._dec_outputs, self._decision.run(None, feeds), strict=True))
         self.state = {n: out[f"new_{n}"] for n in self._state_names}
         skill = int(np.argmax(out["skill_logits"][0]))
-        cell = int(np.argmax(out["pointer_logits"][0]))
+        pointer = out["pointer_logits"][0]
+        if blocked:
+            pointer = pointer.copy()
+            pointer[list(blocked)] = -np.inf
+        cell = int(np.argmax(pointer))
         outputs = {k: out[k] for k in ("skill_logits", "pointer_logits", "value", "motor_logits")}
         outputs["goal_logits"] = c["goal_logits"]
         attention = {"words": c["words_attention"], "language": c["language_attention"],

@@ -82,3 +82,38 @@ def test_bundle_for_another_map_is_refused(fw_bundle: Path) -> None:
                      np.ones((240, 240), bool))
     with pytest.raises(BundleError, match="not this roomby's map"):
         RobotAgent(None, grid, policy=policy)
+
+
+def test_cells_that_led_nowhere_are_not_chosen_again(fw_bundle: Path, fw_checkpoint: Path,
+                                                     fw_episode) -> None:
+    """Torch policy and runtime alike: a navigate/clean after which the robot has not moved
+    blocks its cell; the next decision points elsewhere (and is otherwise the argmax)."""
+    import torch
+
+    from agent.checkpoint import load_checkpoint
+    from agent.learned_policy import LearnedPolicy
+
+    obs = fw_episode.obs[0]
+    rt = RuntimePolicy(fw_bundle)
+    rt.reset(fw_episode.instruction)
+    percept = rt.perceive(obs["rgb"], obs["depth"])
+    free = rt.decide(obs["map"], obs["pose"], percept)
+    rt.reset(fw_episode.instruction)
+    masked = rt.decide(obs["map"], obs["pose"], percept, {free.cell})
+    assert masked.cell != free.cell
+    logits = free.outputs["pointer_logits"][0].copy()
+    logits[free.cell] = -np.inf
+    assert masked.cell == int(np.argmax(logits))
+
+    net, _ = load_checkpoint(fw_checkpoint)  # the bundle's own checkpoint
+    with torch.no_grad():
+        net.skill_head.bias[:] = torch.tensor([-20.0, 20.0, -20.0])  # always navigate
+    policy = LearnedPolicy(net)
+    first = policy(obs)
+    second = policy(obs)  # same pose: the first cell led nowhere
+    assert first[0] == second[0] == 1
+    assert second[1] != first[1] and policy.blocked == {int(first[1])}
+    moved = dict(obs, pose=obs["pose"] + np.array([0.5, 0, 0, 0], np.float32))
+    policy(moved)  # the robot moved: nothing new is blocked
+    assert policy.blocked == {int(first[1])}
+
