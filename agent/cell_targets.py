@@ -68,7 +68,7 @@ def label_episode(env: Any, step_index: list[int], actions: list[np.ndarray]
     A set is used only when the expert's own cell is in it (it went for the target)."""
     from sim.tasks import goal_steps
 
-    steps = goal_steps(base_goal(env))
+    steps = goal_steps(env.unwrapped.goal)
     n = len(actions)
     accept = np.zeros((n, N_CELLS), dtype=bool)
     has = np.zeros(n, dtype=bool)
@@ -81,10 +81,6 @@ def label_episode(env: Any, step_index: list[int], actions: list[np.ndarray]
         if m is not None and m[int(a[1])]:
             accept[i], has[i] = m, True
     return accept, has
-
-
-def base_goal(env: Any) -> dict:
-    return env.unwrapped.goal
 
 
 def sets_path(shard: str | Path) -> Path:

@@ -368,11 +368,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from agent.episode import summarize
     from agent.evaluate import evaluate, evaluate_given
 
-    cfg = _config(args)
-    if args.split:
-        cfg.env.split = args.split
-    if args.episodes < 1:
-        raise ConfigError("--episodes must be at least 1")
+    cfg = _episodes_config(args)
     if args.episodes_file:
         specs = read_episodes_file(args.episodes_file)
         results = evaluate_given(cfg.env, specs, args.policy, args.workers,
@@ -403,6 +399,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _episodes_config(args: argparse.Namespace) -> RoombyConfig:
+    """The config of a subcommand that runs --episodes on a --split (eval, collect)."""
+    cfg = _config(args)
+    if args.split:
+        cfg.env.split = args.split
+    if args.episodes < 1:
+        raise ConfigError("--episodes must be at least 1")
+    return cfg
+
+
 def _family_ids(families: str) -> list[str]:
     from agent.evaluate import FAMILY_IDS
 
@@ -416,11 +422,7 @@ def _family_ids(families: str) -> list[str]:
 def cmd_collect(args: argparse.Namespace) -> int:
     from agent.collect import collect, plan_jobs
 
-    cfg = _config(args)
-    if args.split:
-        cfg.env.split = args.split
-    if args.episodes < 1:
-        raise ConfigError("--episodes must be at least 1")
+    cfg = _episodes_config(args)
     if not 0.0 <= args.beta <= 1.0:
         raise ConfigError(f"--beta must be within 0..1, got {args.beta}")
     for path in (args.policy, None if args.perception == "oracle" else args.perception):

@@ -26,19 +26,23 @@ Job = tuple[dict, str, str, "str | None", list[tuple[int, "dict | None"]]]
 def _run_chunk(job: Job) -> list[dict[str, Any]]:
     import torch
 
-    from agent.episode import env_overrides, make_policy, run_episode
+    from agent.episode import checkpoint_of, env_overrides, make_policy, run_episode
 
     torch.set_num_threads(1)
     env_cfg, env_id, policy_name, perception, episodes = job
     cfg = EnvConfig(**{**env_cfg, "id": env_id})
     env = cfg.make(**env_overrides(policy_name, perception))
+    # A checkpoint is read once per chunk (run_episode resets it per episode); the expert and
+    # random policies are made per episode (random is seeded by the episode's seed).
+    learned = make_policy(policy_name, env) if checkpoint_of(policy_name) else None
     try:
         out = []
         for seed, options in episodes:
             options = dict(options) if options else None
             index = options.pop("index", None) if options else None
             try:
-                r = run_episode(env, make_policy(policy_name, env, seed), seed, options)
+                policy = learned or make_policy(policy_name, env, seed)
+                r = run_episode(env, policy, seed, options)
             except Exception as e:  # say which episode, so it can be reproduced
                 raise RuntimeError(f"{env_id} seed {seed} ({env_cfg['split']}): "
                                    f"{type(e).__name__}: {e}") from e
