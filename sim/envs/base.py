@@ -197,6 +197,29 @@ class RoombyBaseEnv(gym.Env):
         if self.on_sense is not None:
             self.on_sense()
 
+    # ---- driving from outside step() (the ROS sim node: a robot on /cmd_vel) -------------------
+    def drive(self, v: float, w: float) -> bool:
+        """Hold (v, w) for one control period; goal steps that now hold are passed (as after a
+        period of the motor env). Returns True if the robot touched an obstacle."""
+        touched = self._period(v, w)
+        x, y, _ = self.world.pose()
+        self.progress.after_decision((x, y), self.dirt.cleaned)
+        return touched
+
+    def sense(self) -> tuple[np.ndarray, np.ndarray]:
+        """Render the camera (and update the env's own semantic layer): (rgb HxWx3 uint8,
+        depth HxW float32 metres)."""
+        self._sense()
+        return self._frame[0], self._frame[1]
+
+    def stop_here(self) -> bool:
+        """The robot stopped: is the goal achieved where it is? (Like the stop action; the
+        episode may go on: a later stop is judged again.)"""
+        x, y, _ = self.world.pose()
+        self.progress.stopped = False
+        self.progress._spl = None
+        return self.progress.stop((x, y), self.dirt.cleaned)
+
     # ---- observation, info, render ------------------------------------------------------------
     def _obs(self) -> dict[str, np.ndarray]:
         rgb, depth, _ = self._frame

@@ -1,0 +1,333 @@
+"""`roomby_agent`: commands in, the policy decides, the skills drive `/cmd_vel`.
+
+Runs as `roomby-agent-node` here or from `launch/robot.launch.py` / `launch/sim.launch.py`. The
+node converts messages and calls `agent.runtime.robot.RobotAgent` (policy + map + skills):
+
+- `/roomby/command` (String): vetted by the command parser (`roomby parse`; empty, over-long and
+  commands that name no task are refused with the reason on `/roomby/status`, the current task
+  goes on); a good one pre-empts the current task.
+- `/camera/image_raw` (rgb8/bgr8/rgba8/bgra8) + `/camera/depth/image_raw` (32FC1 m or 16UC1 mm)
+  + `/camera/camera_info` (sensor-data QoS): the learned perception writes the map's semantic
+  layer; the image must be the policy's camera size (its camera_info says so when it is not).
+- `/odom`: the pose, taken as the pose in the `/map` frame (exact in simulation; on a robot,
+  feed a localised odometry, e.g. remap `/odom`).
+- `/map` (OccupancyGrid, transient local) + the `rooms_file` parameter (agent.runtime.rooms
+  format, re-read with every map): the robot's occupancy and labelled rooms.
+- `/roomby/stop` (Empty): emergency stop; zero velocity at once, until the next command.
+- publishes `/cmd_vel` (Twist, or TwistStamped with `cmd_vel_stamped`) at `control_rate`,
+  clamped to `max_linear`/`max_angular`, and `/roomby/status` (String JSON: state idle /
+  executing / succeeded / stopped / error, instruction, goal, step, skill, message, warning).
+
+Watchdog: while executing, odometry or camera older than `sensor_timeout` (wall-clock arrival
+time) gives zero velocity until they are fresh again. Bad input (malformed images, NaN
+odometry, bad maps or rooms files) is logged, reported on `/roomby/status`, and dropped.
+
+Backend (`backend`): `torch` runs `checkpoint` (default: the shipped policy) in torch; `onnx`
+runs an exported `bundle` (`roomby export --out DIR`) under onnxruntime, with no torch and no
+pybullet: what a Jetson runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+
+import numpy as np
+import rclpy
+from geometry_msgs.msg import Twist, TwistStamped
+from nav_msgs.msg import OccupancyGrid, Odometry
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Empty, String
+
+from agent.runtime import BundleError, RuntimePolicy
+from agent.runtime.robot import RobotAgent, RobotGrid
+from agent.runtime.rooms import RoomsError, label_grid, load_rooms
+from ros import topics
+from ros.conversions import image_to_depth, image_to_rgb, occupied_on_grid, pose_from_odometry
+from ros.conversions import velocity as velocity_msg
+from sim.grid import FINE, FINE_RES
+from sim.language import parse
+
+WARN_EVERY = 1.0  # s: one status/log line per kind of bad input per second at most
+
+
+def load_policy(backend: str, checkpoint: str, bundle: str, threads: int) -> RuntimePolicy:
+    """The policy for the `backend` parameter; ValueError/BundleError/CheckpointError say why
+    not."""
+    if backend == "onnx":
+        if not bundle:
+            raise ValueError("backend 'onnx' needs the 'bundle' parameter: a folder written by "
+                             "`roomby export --out DIR`")
+        return RuntimePolicy(bundle, threads=threads)
+    if backend == "torch":
+        from agent.learned_policy import DEFAULT_CHECKPOINT
+        from agent.torch_bundle import TorchBundle
+
+        return RuntimePolicy(TorchBundle.from_checkpoint(checkpoint or DEFAULT_CHECKPOINT,
+                                                         threads=threads))
+    raise ValueError(f"parameter backend={backend!r}: expected 'torch' or 'onnx'")
+
+
+class AgentNode(Node):
+    """The robot's mind on ROS topics (see the module doc)."""
+
+    def __init__(self):
+        super().__init__("roomby_agent")
+        p = self.declare_parameter
+        p("backend", "torch")
+        p("checkpoint", "")
+        p("bundle", "")
+        p("rooms_file", "")
+        p("control_rate", 10.0)
+        p("max_linear", 0.35)
+        p("max_angular", 1.5)
+        p("sensor_timeout", 0.5)
+        p("cmd_vel_stamped", False)
+        p("base_frame", topics.BASE_FRAME)
+        p("max_decisions", 48)
+        p("threads", 1)
+        p("status_rate", 2.0)
+        self.param = lambda name: self.get_parameter(name).value
+        self.policy = load_policy(self.param("backend"), self.param("checkpoint"),
+                                  self.param("bundle"), int(self.param("threads")))
+        self.image_size = self.policy.image_size
+        self.far = float(self.policy.bundle.meta["camera"]["far"])
+        self.stamped = bool(self.param("cmd_vel_stamped"))
+        self.pub_cmd = self.create_publisher(TwistStamped if self.stamped else Twist,
+                                             topics.CMD_VEL, topics.RELIABLE)
+        self.pub_status = self.create_publisher(String, topics.STATUS, topics.RELIABLE)
+        sub = self.create_subscription
+        sub(String, topics.COMMAND, self._on_command, topics.RELIABLE)
+        sub(Empty, topics.STOP, self._on_stop, topics.RELIABLE)
+        sub(Image, topics.IMAGE, self._on_image, topics.SENSOR_QOS)
+        sub(Image, topics.DEPTH, self._on_depth, topics.SENSOR_QOS)
+        sub(CameraInfo, topics.CAMERA_INFO, self._on_camera_info, topics.SENSOR_QOS)
+        sub(Odometry, topics.ODOM, self._on_odom, topics.RELIABLE)
+        sub(OccupancyGrid, topics.MAP, self._on_map, topics.MAP_QOS)
+        self.state, self.message, self.warning = "idle", "waiting for a command", ""
+        self.instruction: str | None = None
+        self.goal: dict | None = None
+        self.unknown: list[str] = []
+        self.agent: RobotAgent | None = None
+        self.pending = False  # a command waits for the map, rooms or odometry
+        self.pose: tuple[float, float, float] | None = None
+        self.odom_time = self.camera_time = -math.inf
+        self.depth: np.ndarray | None = None
+        self.depth_time = -math.inf
+        self.occupied: np.ndarray | None = None
+        self.rooms: np.ndarray | None = None
+        self._warned: dict[str, float] = {}
+        self._last_status = 0.0
+        self.published = 0  # velocity commands sent (for benchmarks/ros_loop.py)
+        self.timer = self.create_timer(1.0 / float(self.param("control_rate")), self._tick)
+        self._publish_status()
+        self.get_logger().info(f"ready: backend {self.param('backend')}, "
+                               f"{self.policy.bundle.path}")
+
+    # -- reporting ---------------------------------------------------------------------------
+    def status(self) -> dict:
+        last = self.agent.last if self.agent else None
+        return {"state": self.state, "instruction": self.instruction, "goal": self.goal,
+                "unknown_words": self.unknown,
+                "step": self.agent.decisions if self.agent else 0,
+                "skill": last.decision.skill_name if last else None,
+                "target": list(last.target_xy) if last else None,
+                "message": self.message, "warning": self.warning}
+
+    def _publish_status(self) -> None:
+        self._last_status = time.monotonic()
+        self.pub_status.publish(String(data=json.dumps(self.status())))
+
+    def _warn(self, kind: str, text: str) -> None:
+        """A bad input: log and report it (at most once a second per kind), keep running."""
+        now = time.monotonic()
+        if now - self._warned.get(kind, -math.inf) < WARN_EVERY:
+            return
+        self._warned[kind] = now
+        self.warning = text
+        self.get_logger().warning(text)
+        self._publish_status()
+        self.warning = ""
+
+    def _set_state(self, state: str, message: str) -> None:
+        self.state, self.message = state, message
+        self.get_logger().info(f"{state}: {message}")
+        self._publish_status()
+
+    def _send(self, v: float, w: float) -> None:
+        lin, ang = float(self.param("max_linear")), float(self.param("max_angular"))
+        if not (math.isfinite(v) and math.isfinite(w)):
+            v = w = 0.0
+        v, w = min(max(v, -lin), lin), min(max(w, -ang), ang)
+        self.pub_cmd.publish(velocity_msg(v, w, self.stamped, self.get_clock().now().to_msg(),
+                                          self.param("base_frame")))
+        self.published += 1
+
+    # -- commands ----------------------------------------------------------------------------
+    def _on_command(self, msg: String) -> None:
+        text = msg.data
+        parsed = parse(text)
+        if parsed.goal is None:
+            shown = text if len(text) <= 80 else text[:77] + "..."
+            self._warn("command", f"command refused ({parsed.error}): {shown!r}")
+            return
+        self.instruction, self.goal, self.unknown = text, parsed.goal, parsed.unknown_words
+        self.pending = True
+        self.agent = None
+        self._set_state("executing", "waiting for the map, rooms and odometry")
+        self._try_start()
+
+    def _try_start(self) -> None:
+        missing = [what for what, have in (("/map", self.occupied is not None),
+                                           ("rooms_file", self.rooms is not None),
+                                           ("/odom", self.pose is not None)) if not have]
+        if missing:
+            self.message = f"waiting for {', '.join(missing)}"
+            return
+        try:
+            grid = RobotGrid.from_occupancy(self.occupied, self.rooms, start_xy=self.pose[:2])
+        except ValueError:
+            try:  # the robot's own cell is not free (against a wall): plan in the largest part
+                grid = RobotGrid.from_occupancy(self.occupied, self.rooms)
+            except ValueError as e:
+                self.pending = False
+                self._set_state("error", f"cannot plan on this map: {e}")
+                self._send(0.0, 0.0)
+                return
+        self.agent = RobotAgent(None, grid, max_decisions=int(self.param("max_decisions")),
+                                policy=self.policy)
+        cmd = self.agent.start(self.instruction)
+        self.pending = False
+        note = f" (unknown words: {', '.join(self.unknown)})" if self.unknown else ""
+        self._set_state("executing", f"policy reads {cmd.goal}{note}")
+
+    def _on_stop(self, msg: Empty) -> None:
+        self._send(0.0, 0.0)
+        if self.agent is not None:
+            self.agent.done = True
+        self.pending = False
+        self._set_state("stopped", "emergency stop: waiting for a new command")
+
+    # -- sensors -----------------------------------------------------------------------------
+    def _on_odom(self, msg: Odometry) -> None:
+        try:
+            self.pose = pose_from_odometry(msg)
+        except ValueError as e:
+            self._warn("odom", f"/odom dropped: {e}")
+            return
+        self.odom_time = time.monotonic()
+
+    def _on_depth(self, msg: Image) -> None:
+        try:
+            depth = image_to_depth(msg, self.far)
+            self._check_size(depth.shape, "depth")
+        except ValueError as e:
+            self._warn("depth", f"{topics.DEPTH} dropped: {e}")
+            return
+        self.depth, self.depth_time = depth, time.monotonic()
+
+    def _on_image(self, msg: Image) -> None:
+        try:
+            rgb = image_to_rgb(msg)
+            self._check_size(rgb.shape[:2], "image")
+        except ValueError as e:
+            self._warn("image", f"{topics.IMAGE} dropped: {e}")
+            return
+        now = time.monotonic()
+        if self.depth is None or now - self.depth_time > float(self.param("sensor_timeout")):
+            return  # no depth to go with it yet
+        self.camera_time = now
+        if self.state == "executing" and self.agent is not None and self.pose is not None:
+            self.agent.observe(rgb, self.depth, self.pose)
+
+    def _on_camera_info(self, msg: CameraInfo) -> None:
+        try:
+            self._check_size((int(msg.height), int(msg.width)), "camera_info")
+        except ValueError as e:
+            self._warn("camera_info", str(e))
+
+    def _check_size(self, shape: tuple[int, ...], what: str) -> None:
+        h, w = self.image_size
+        if tuple(shape) != (h, w):
+            raise ValueError(f"{what} is {shape[1]} x {shape[0]} pixels; the policy's camera is "
+                             f"{w} x {h} (resize in the camera driver, or export a policy for "
+                             "this camera)")
+
+    def _on_map(self, msg: OccupancyGrid) -> None:
+        try:
+            occupied = occupied_on_grid(msg, FINE.shape, FINE_RES)
+        except ValueError as e:
+            self._warn("map", f"{topics.MAP} dropped: {e}")
+            return
+        self.occupied = occupied
+        path = self.param("rooms_file")
+        if not path:
+            self._warn("rooms", "the rooms_file parameter is not set: room labels are needed")
+        else:
+            try:
+                self.rooms = label_grid(load_rooms(path))
+            except RoomsError as e:
+                self._warn("rooms", str(e))
+        if self.pending:
+            self._try_start()
+
+    # -- the control loop --------------------------------------------------------------------
+    def _tick(self) -> None:
+        if self.state == "executing":
+            self._control()
+        if time.monotonic() - self._last_status >= 1.0 / float(self.param("status_rate")):
+            self._publish_status()
+
+    def _control(self) -> None:
+        if self.pending:
+            self._try_start()
+            if self.pending or self.agent is None:
+                return
+        now, timeout = time.monotonic(), float(self.param("sensor_timeout"))
+        stale = [f"{name} {now - t:.1f} s old" if math.isfinite(t) else f"no {name}"
+                 for name, t in (("odometry", self.odom_time), ("camera", self.camera_time))
+                 if now - t > timeout]
+        if stale:
+            self._send(0.0, 0.0)
+            self.message = f"watchdog: {', '.join(stale)}: holding still"
+            return
+        if self.message.startswith("watchdog"):
+            self.message = "sensors are fresh again: going on"
+        v, w = self.agent.control(self.pose)
+        self._send(v, w)
+        if self.agent.done:
+            last = self.agent.last
+            if last is not None and last.decision.skill_name == "stop":
+                self._set_state("succeeded", f"done after {self.agent.decisions} decisions")
+            else:
+                self._set_state("error", f"gave up after {self.agent.decisions} decisions "
+                                         "(max_decisions)")
+
+
+def main(args: list[str] | None = None) -> int:
+    rclpy.init(args=args)
+    node = None
+    code = 0
+    try:
+        try:
+            node = AgentNode()
+        except (ValueError, BundleError, OSError) as e:  # configuration: say what is wrong
+            print(f"roomby-agent-node: {e}", file=sys.stderr)
+            return 1
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            node.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

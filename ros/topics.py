@@ -1,0 +1,37 @@
+"""Topic names and QoS profiles shared by Roomby's nodes (DESIGN.md, "The nerves")."""
+
+from __future__ import annotations
+
+from rclpy.qos import (
+    DurabilityPolicy,
+    HistoryPolicy,
+    QoSProfile,
+    ReliabilityPolicy,
+    qos_profile_sensor_data,
+)
+
+COMMAND = "/roomby/command"
+STATUS = "/roomby/status"
+STOP = "/roomby/stop"
+SIM_STATUS = "/roomby/sim_status"
+SIM_RESET = "/roomby/sim_reset"
+IMAGE = "/camera/image_raw"
+DEPTH = "/camera/depth/image_raw"
+CAMERA_INFO = "/camera/camera_info"
+ODOM = "/odom"
+MAP = "/map"
+CMD_VEL = "/cmd_vel"
+
+ODOM_FRAME = "odom"
+MAP_FRAME = "map"
+BASE_FRAME = "base_link"
+CAMERA_FRAME = "camera_color_optical_frame"
+
+SENSOR_QOS = qos_profile_sensor_data
+"""Cameras: best effort, keep the last few (a late frame is worth nothing)."""
+MAP_QOS = QoSProfile(depth=1, history=HistoryPolicy.KEEP_LAST,
+                     reliability=ReliabilityPolicy.RELIABLE,
+                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
+"""/map as map_server publishes it: a late subscriber still gets the last map."""
+RELIABLE = 10
+"""Commands, odometry, velocity and status: the default reliable profile, depth 10."""
