@@ -142,12 +142,15 @@ class AgentNode(Node):
         self._last_status = time.monotonic()
         self.pub_status.publish(String(data=json.dumps(self.status())))
 
-    def _warn(self, kind: str, text: str) -> None:
-        """A bad input: log and report it (at most once a second per kind), keep running."""
+    def _warn(self, text: str, throttle: bool = True) -> None:
+        """A bad input: log and report it (the same warning at most once a second: a camera
+        stream repeats its problem 30 times a second), keep running."""
         now = time.monotonic()
-        if now - self._warned.get(kind, -math.inf) < WARN_EVERY:
+        if throttle and now - self._warned.get(text, -math.inf) < WARN_EVERY:
             return
-        self._warned[kind] = now
+        if len(self._warned) > 256:
+            self._warned.clear()
+        self._warned[text] = now
         self.warning = text
         self.get_logger().warning(text)
         self._publish_status()
@@ -173,13 +176,15 @@ class AgentNode(Node):
         parsed = parse(text)
         if parsed.goal is None:
             shown = text if len(text) <= 80 else text[:77] + "..."
-            self._warn("command", f"command refused ({parsed.error}): {shown!r}")
+            self._warn(f"command refused ({parsed.error}): {shown!r}", throttle=False)
             return
         self.instruction, self.goal, self.unknown = text, parsed.goal, parsed.unknown_words
         self.pending = True
         self.agent = None
-        self._set_state("executing", "waiting for the map, rooms and odometry")
+        self.state = "executing"
         self._try_start()
+        if self.pending:
+            self._set_state("executing", self.message)
 
     def _try_start(self) -> None:
         missing = [what for what, have in (("/map", self.occupied is not None),
@@ -217,7 +222,7 @@ class AgentNode(Node):
         try:
             self.pose = pose_from_odometry(msg)
         except ValueError as e:
-            self._warn("odom", f"/odom dropped: {e}")
+            self._warn(f"/odom dropped: {e}")
             return
         self.odom_time = time.monotonic()
 
@@ -226,7 +231,7 @@ class AgentNode(Node):
             depth = image_to_depth(msg, self.far)
             self._check_size(depth.shape, "depth")
         except ValueError as e:
-            self._warn("depth", f"{topics.DEPTH} dropped: {e}")
+            self._warn(f"{topics.DEPTH} dropped: {e}")
             return
         self.depth, self.depth_time = depth, time.monotonic()
 
@@ -235,7 +240,7 @@ class AgentNode(Node):
             rgb = image_to_rgb(msg)
             self._check_size(rgb.shape[:2], "image")
         except ValueError as e:
-            self._warn("image", f"{topics.IMAGE} dropped: {e}")
+            self._warn(f"{topics.IMAGE} dropped: {e}")
             return
         now = time.monotonic()
         if self.depth is None or now - self.depth_time > float(self.param("sensor_timeout")):
@@ -248,7 +253,7 @@ class AgentNode(Node):
         try:
             self._check_size((int(msg.height), int(msg.width)), "camera_info")
         except ValueError as e:
-            self._warn("camera_info", str(e))
+            self._warn(str(e))
 
     def _check_size(self, shape: tuple[int, ...], what: str) -> None:
         h, w = self.image_size
@@ -261,17 +266,17 @@ class AgentNode(Node):
         try:
             occupied = occupied_on_grid(msg, FINE.shape, FINE_RES)
         except ValueError as e:
-            self._warn("map", f"{topics.MAP} dropped: {e}")
+            self._warn(f"{topics.MAP} dropped: {e}")
             return
         self.occupied = occupied
         path = self.param("rooms_file")
         if not path:
-            self._warn("rooms", "the rooms_file parameter is not set: room labels are needed")
+            self._warn("the rooms_file parameter is not set: room labels are needed")
         else:
             try:
                 self.rooms = label_grid(load_rooms(path))
             except RoomsError as e:
-                self._warn("rooms", str(e))
+                self._warn(str(e))
         if self.pending:
             self._try_start()
 
