@@ -72,25 +72,31 @@ def load_policy(backend: str, checkpoint: str, bundle: str, threads: int) -> Run
     raise ValueError(f"parameter backend={backend!r}: expected 'torch' or 'onnx'")
 
 
+PARAMETERS: dict[str, object] = {
+    "backend": "torch",
+    "checkpoint": "",
+    "bundle": "",
+    "rooms_file": "",
+    "control_rate": 10.0,
+    "max_linear": 0.35,
+    "max_angular": 1.5,
+    "sensor_timeout": 0.5,
+    "cmd_vel_stamped": False,
+    "base_frame": topics.BASE_FRAME,
+    "max_decisions": 48,
+    "threads": 1,
+    "status_rate": 2.0,
+}
+"""Parameters and defaults (configs/ros/*.yaml set them on a robot)."""
+
+
 class AgentNode(Node):
     """The robot's mind on ROS topics (see the module doc)."""
 
     def __init__(self):
         super().__init__("roomby_agent")
-        p = self.declare_parameter
-        p("backend", "torch")
-        p("checkpoint", "")
-        p("bundle", "")
-        p("rooms_file", "")
-        p("control_rate", 10.0)
-        p("max_linear", 0.35)
-        p("max_angular", 1.5)
-        p("sensor_timeout", 0.5)
-        p("cmd_vel_stamped", False)
-        p("base_frame", topics.BASE_FRAME)
-        p("max_decisions", 48)
-        p("threads", 1)
-        p("status_rate", 2.0)
+        for name, default in PARAMETERS.items():
+            self.declare_parameter(name, default)
         self.param = lambda name: self.get_parameter(name).value
         self.policy = load_policy(self.param("backend"), self.param("checkpoint"),
                                   self.param("bundle"), int(self.param("threads")))

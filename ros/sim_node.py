@@ -46,27 +46,33 @@ from sim.world import CONTROL_DT
 STILL = 1e-3  # m/s or rad/s: a command below this on both is "stand still"
 
 
+PARAMETERS: dict[str, object] = {
+    "env_id": "Roomby/Mixed-v0",
+    "split": "heldout",
+    "seed": 0,
+    "goal": "",
+    "instruction": "",
+    "home": "",
+    "real_time_factor": 1.0,
+    "camera_every": 1,
+    "rooms_file": "",
+    "cmd_timeout": 0.5,
+    "stop_after": 1.0,
+    "max_linear": 0.5,
+    "max_angular": 2.0,
+    "cmd_vel_stamped": False,
+    "status_every": 5,
+}
+"""Parameters and defaults (configs/ros/*.yaml set them on a robot)."""
+
+
 class SimNode(Node):
     """One simulated home and robot on ROS topics (see the module doc)."""
 
     def __init__(self):
         super().__init__("roomby_sim")
-        p = self.declare_parameter
-        p("env_id", "Roomby/Mixed-v0")
-        p("split", "heldout")
-        p("seed", 0)
-        p("goal", "")
-        p("instruction", "")
-        p("home", "")
-        p("real_time_factor", 1.0)
-        p("camera_every", 1)
-        p("rooms_file", "")
-        p("cmd_timeout", 0.5)
-        p("stop_after", 1.0)
-        p("max_linear", 0.5)
-        p("max_angular", 2.0)
-        p("cmd_vel_stamped", False)
-        p("status_every", 5)
+        for name, default in PARAMETERS.items():
+            self.declare_parameter(name, default)
         self.param = lambda name: self.get_parameter(name).value
         self.env = gym.make(self.param("env_id"), split=self.param("split")).unwrapped
         self.pub_rgb = self.create_publisher(Image, topics.IMAGE, topics.SENSOR_QOS)

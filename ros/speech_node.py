@@ -38,15 +38,18 @@ from agent.speech import Heard, Recognizer
 TOPIC = "/roomby/command"
 
 
+PARAMETERS: dict[str, object] = {"wav": "", "mic": False, "once": False,
+                                 "wait_for_subscriber": 5.0}
+"""Parameters and defaults (see the module doc)."""
+
+
 class SpeechNode(Node):
     """Publishes the text of spoken commands on /roomby/command."""
 
     def __init__(self, recognizer: Recognizer | None = None):
         super().__init__("roomby_speech")
-        self.declare_parameter("wav", "")
-        self.declare_parameter("mic", False)
-        self.declare_parameter("once", False)
-        self.declare_parameter("wait_for_subscriber", 5.0)
+        for name, default in PARAMETERS.items():
+            self.declare_parameter(name, default)
         self.publisher = self.create_publisher(String, TOPIC, 10)
         self.recognizer = recognizer or Recognizer()
         self.finished = False

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 rclpy = pytest.importorskip("rclpy")
+from harness import Bus  # noqa: E402
 from nav_msgs.msg import OccupancyGrid, Odometry  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
 
 from agent.runtime.rooms import RoomLabel, save_rooms  # noqa: E402
-from harness import Bus  # noqa: E402
 from ros.conversions import depth_image, occupancy_grid, odometry, rgb_image  # noqa: E402
 from ros.topics import MAP_QOS, SENSOR_QOS  # noqa: E402
 

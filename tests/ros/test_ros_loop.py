@@ -11,11 +11,10 @@ import pytest
 
 rclpy = pytest.importorskip("rclpy")
 from geometry_msgs.msg import Twist  # noqa: E402
+from harness import Bus  # noqa: E402
 from std_msgs.msg import Empty, String  # noqa: E402
 
 from agent.runtime.rooms import load_rooms  # noqa: E402
-
-from harness import Bus  # noqa: E402
 
 CONTROL_PERIOD = 0.1  # s, the agent's control_rate 10 Hz
 SENSOR_TIMEOUT = 0.5
