@@ -169,3 +169,40 @@ def test_launch_file_names_what_exists(path: Path, share: Path):
         f"{used - set(declared)}"
     assert set(declared) <= used, f"{path.name}: unused launch arguments {set(declared) - used}"
 
+
+
+@pytest.mark.slow
+def test_colcon_builds_the_ament_package(tmp_path: Path):
+    """`colcon build` of roomby_ros in a fresh workspace installs what `ros2 run`/`ros2 launch`
+    look for: scripts in lib/roomby_ros, launch and config files in share/roomby_ros."""
+    import shutil
+    import subprocess
+
+    colcon = Path(sys.executable).parent / "colcon"
+    if not colcon.exists():
+        pytest.skip("colcon is not installed (the dev extra installs it)")
+    src = tmp_path / "src" / "roomby"
+    for part in ("ament", "launch", "configs"):
+        shutil.copytree(ROOT / part, src / part)
+    r = subprocess.run([str(colcon), "build", "--packages-select", "roomby_ros"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    prefix = tmp_path / "install" / "roomby_ros"
+    share = prefix / "share" / "roomby_ros"
+    assert (share / "package.xml").is_file()
+    assert (prefix / "share/ament_index/resource_index/packages/roomby_ros").is_file()
+    assert sorted(p.name for p in (share / "launch").iterdir()) == [p.name for p in LAUNCH_FILES]
+    assert {p.name for p in (share / "config").iterdir()} == {"robot.yaml", "sim.yaml"}
+    for script in NODE_MODULES:
+        assert (prefix / "lib" / "roomby_ros" / script).is_file(), script
+    # The installed entry point runs the node (here: refuses a bad backend and says why), with
+    # the PYTHONPATH `source install/setup.bash` sets.
+    import os
+
+    site = next((prefix / "lib").glob("python3*/site-packages"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(site), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    r = subprocess.run([sys.executable, str(prefix / "lib/roomby_ros/roomby-agent-node"),
+                        "--ros-args", "-p", "backend:=nope"],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 1 and "backend='nope'" in r.stderr, r.stderr
