@@ -73,8 +73,9 @@ def run_backend(backend: str, bundle: str, episodes: int, seeds: list[int], work
     rooms = work / "rooms.yaml"
     sim = start("roomby-sim-node", work / f"sim_{backend}.log", env_id=ENV_ID, seed=seeds[0],
                 rooms_file=rooms)
+    extra = {"bundle": bundle} if bundle else {}
     agent = start("roomby-agent-node", work / f"agent_{backend}.log", backend=backend,
-                  bundle=bundle, rooms_file=rooms)
+                  rooms_file=rooms, **extra)
 
     def spin_until(done, timeout: float) -> bool:
         end = time.monotonic() + timeout

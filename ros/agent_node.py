@@ -124,6 +124,7 @@ class AgentNode(Node):
         self.odom_time = self.camera_time = -math.inf
         self.depth: np.ndarray | None = None
         self.depth_time = -math.inf
+        self.frame: tuple[np.ndarray, np.ndarray, tuple[float, float, float]] | None = None
         self.occupied: np.ndarray | None = None
         self.rooms: np.ndarray | None = None
         self._warned: dict[str, float] = {}
@@ -215,6 +216,12 @@ class AgentNode(Node):
         self.pending = False
         note = f" (unknown words: {', '.join(self.unknown)})" if self.unknown else ""
         self._set_state("executing", f"policy reads {cmd.goal}{note}")
+        if self.frame is not None and time.monotonic() - self.camera_time <= \
+                float(self.param("sensor_timeout")):
+            # Decide now on the latest frame rather than at the next camera frame and tick:
+            # the command's first /cmd_vel costs one decision, not up to a control period.
+            self.agent.observe(*self.frame)
+            self._control()
 
     def _on_stop(self, msg: Empty) -> None:
         self._send(0.0, 0.0)
@@ -252,8 +259,11 @@ class AgentNode(Node):
         if self.depth is None or now - self.depth_time > float(self.param("sensor_timeout")):
             return  # no depth to go with it yet
         self.camera_time = now
-        if self.state == "executing" and self.agent is not None and self.pose is not None:
-            self.agent.observe(rgb, self.depth, self.pose)
+        if self.pose is None:
+            return
+        self.frame = (rgb, self.depth, self.pose)
+        if self.state == "executing" and self.agent is not None:
+            self.agent.observe(*self.frame)
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
         try:
@@ -295,9 +305,8 @@ class AgentNode(Node):
 
     def _control(self) -> None:
         if self.pending:
-            self._try_start()
-            if self.pending or self.agent is None:
-                return
+            self._try_start()  # which runs the first control period once it can start
+            return
         now, timeout = time.monotonic(), float(self.param("sensor_timeout"))
         stale = [f"{name} {now - t:.1f} s old" if math.isfinite(t) else f"no {name}"
                  for name, t in (("odometry", self.odom_time), ("camera", self.camera_time))
