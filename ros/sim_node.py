@@ -9,12 +9,14 @@ simulated time; `real_time_factor` of them per 0.1 s of wall time) it holds the 
 transient local) is published at start and after each reset.
 
 Scoring: the episode's goal comes from the env (`env_id`, `seed`, `split`) or the `goal`
-(JSON, the sim's goal schema) and `instruction` parameters, and `/roomby/sim_reset`
-(std_msgs/String JSON `{"seed": 3, "goal": {...}, "instruction": "..."}`, each optional) starts a
-new episode. When the robot, having moved, is commanded to stand still for `stop_after` seconds,
-the sim judges the goal where it stands (as the skill env's stop). `/roomby/sim_status`
+(JSON, the sim's goal schema; quote it on a command line: `-p goal:='{"task": ...}'`) and
+`instruction` parameters, and `/roomby/sim_reset`
+(std_msgs/String JSON `{"seed": 3, "goal": {...}, "instruction": "..."}`, each optional; the seed
+defaults to the next one) starts a new episode. When the robot, having moved, is commanded to
+stand still for `stop_after` seconds, the sim judges the goal where it stands (as the skill env's
+stop). `/roomby/sim_status`
 (std_msgs/String JSON) reports the episode: instruction, goal, state (waiting, moving, stopped),
-success (at the latest stop), coverage, collisions, distance, periods.
+success and SPL (at the latest stop), coverage, collisions, distance, periods.
 
 `rooms_file` (optional): the home's room labels are written there (agent.runtime.rooms format)
 at every reset, for the agent node's own `rooms_file`: what a robot's app would export.
@@ -90,7 +92,10 @@ class SimNode(Node):
         goal = self.param("goal")
         options = {}
         if goal:
-            options["goal"] = json.loads(goal)
+            try:
+                options["goal"] = json.loads(goal)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"parameter goal={goal!r} is not JSON: {e}") from e
         if self.param("instruction"):
             options["instruction"] = self.param("instruction")
         if self.param("home"):
@@ -193,7 +198,7 @@ class SimNode(Node):
         return {"seed": self.seed, "env_id": self.param("env_id"),
                 "instruction": self.env.instruction, "goal": m["goal"], "state": self.state,
                 "success": self.success, "stops": self.stops, "coverage": m["coverage"],
-                "collisions": m["collisions"], "distance": m["distance"],
+                "spl": m["spl"], "collisions": m["collisions"], "distance": m["distance"],
                 "periods": m["periods"], "step_index": m["step_index"], "error": self.error}
 
     def _publish_status(self) -> None:
@@ -204,7 +209,11 @@ def main(args: list[str] | None = None) -> int:
     rclpy.init(args=args)
     node = None
     try:
-        node = SimNode()
+        try:
+            node = SimNode()
+        except (ValueError, OSError, gym.error.Error) as e:  # configuration: say what is wrong
+            print(f"roomby-sim-node: {e}", file=sys.stderr)
+            return 1
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass

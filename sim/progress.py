@@ -71,6 +71,10 @@ class GoalProgress:
             n += 1
         return n
 
+    def resume(self) -> None:
+        """The robot drives on after a stop (a robot on /cmd_vel): its next stop is judged."""
+        self.stopped, self.success, self._spl = False, False, None
+
     def stop(self, xy: tuple[float, float], cleaned: np.ndarray) -> bool:
         self.after_decision(xy, cleaned)
         self.stopped = True

@@ -102,13 +102,6 @@ class RuntimePolicy:
     # -- per command -------------------------------------------------------------------------
     def reset(self, instruction: str | np.ndarray) -> Command:
         """A new command (text, or token ids): encode it once and start the memory afresh."""
-        self.command = self.encode(instruction)
-        self.reset_memory()
-        return self.command
-
-    def encode(self, instruction: str | np.ndarray) -> Command:
-        """What the policy reads from a command, changing nothing (to vet one before it
-        pre-empts the current command)."""
         if isinstance(instruction, str):
             ids, unknown = self.vocab.encode(instruction)
             text: str | None = instruction
@@ -122,7 +115,9 @@ class RuntimePolicy:
             unknown, text = [], None
         out = self._command.run(None, {"instruction": ids[None]})
         outputs = dict(zip(self._cmd_outputs, out, strict=True))
-        return Command(text, ids, unknown, outputs, self.goal(outputs["goal_logits"]))
+        self.command = Command(text, ids, unknown, outputs, self.goal(outputs["goal_logits"]))
+        self.reset_memory()
+        return self.command
 
     def reset_memory(self) -> None:
         """Zero the memory state (the start of an episode)."""

@@ -216,8 +216,7 @@ class RoombyBaseEnv(gym.Env):
         """The robot stopped: is the goal achieved where it is? (Like the stop action; the
         episode may go on: a later stop is judged again.)"""
         x, y, _ = self.world.pose()
-        self.progress.stopped = False
-        self.progress._spl = None
+        self.progress.resume()
         return self.progress.stop((x, y), self.dirt.cleaned)
 
     # ---- observation, info, render ------------------------------------------------------------

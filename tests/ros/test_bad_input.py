@@ -15,7 +15,7 @@ from nav_msgs.msg import OccupancyGrid, Odometry  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
 
-from agent.runtime.rooms import RoomLabel, save_rooms  # noqa: E402
+from agent.runtime.rooms import RoomLabel, load_rooms, save_rooms  # noqa: E402
 from ros.conversions import depth_image, occupancy_grid, odometry, rgb_image  # noqa: E402
 from ros.topics import MAP_QOS, SENSOR_QOS  # noqa: E402
 
@@ -80,7 +80,7 @@ def test_agent_node_reports_bad_input_and_keeps_working(bus: Bus, tmp_path: Path
 
 
 @pytest.mark.slow
-def test_agent_node_refuses_a_bad_configuration(bus: Bus, tmp_path: Path):
+def test_nodes_refuse_a_bad_configuration(bus: Bus, tmp_path: Path):
     missing = tmp_path / "no_bundle"
     bad = bus.start("roomby-agent-node", backend="onnx", bundle=missing)
     assert bad.proc.wait(timeout=60) == 1
@@ -88,6 +88,12 @@ def test_agent_node_refuses_a_bad_configuration(bus: Bus, tmp_path: Path):
     wrong = bus.start("roomby-agent-node", backend="tensorflow")
     assert wrong.proc.wait(timeout=60) == 1
     assert "backend='tensorflow'" in wrong.log(), wrong.log()
+    sim = bus.start("roomby-sim-node", goal="'not json'")
+    assert sim.proc.wait(timeout=60) == 1
+    assert "parameter goal='not json' is not JSON" in sim.log(), sim.log()
+    sim = bus.start("roomby-sim-node", env_id="Roomby/Nope-v0")
+    assert sim.proc.wait(timeout=60) == 1
+    assert "Nope" in sim.log() and "Traceback" not in sim.log(), sim.log()
 
 
 @pytest.mark.slow
@@ -116,3 +122,33 @@ def test_sim_node_refuses_bad_resets_and_cmd_vel(bus: Bus, tmp_path: Path):
     reset.publish(String(data=json.dumps({"seed": 7})))
     assert bus.spin_until(lambda: log()[-1]["seed"] == 7 and not log()[-1]["error"], 20)
     assert "WARN" in sim.log() and "NaN" in sim.log()
+    # A goal of one's own, with one's own words: the sim builds a home for it and scores it.
+    goal = {"task": "goto_room", "room": "kitchen"}
+    reset.publish(String(data=json.dumps({"seed": 8, "goal": goal,
+                                          "instruction": "kitchen please"})))
+    assert bus.spin_until(lambda: log()[-1]["seed"] == 8, 20), log()[-1]
+    assert log()[-1]["instruction"] == "kitchen please"
+    assert log()[-1]["goal"]["room"] == "kitchen" and log()[-1]["state"] == "waiting"
+    assert "kitchen" in {r.name for r in load_rooms(rooms)}
+
+
+@pytest.mark.slow
+def test_sim_node_runs_a_home_file_with_a_goal_parameter(bus: Bus, tmp_path: Path):
+    from sim.home_generator import generate_home_and_grid
+
+    home, _ = generate_home_and_grid(np.random.default_rng(5), 3, ["bedroom"], [])
+    home.save(tmp_path / "flat.json")
+    status = bus.record(String, "/roomby/sim_status")
+    grid = bus.record(OccupancyGrid, "/map", MAP_QOS)
+    bus.start("roomby-sim-node", home=tmp_path / "flat.json", env_id="Roomby/GoToRoom-v0",
+              # Quoted: ROS reads a -p value as YAML, and bare JSON is a YAML mapping.
+              goal="'" + json.dumps({"task": "goto_room", "room": "bedroom"}) + "'",
+              instruction="go to the bedroom")
+    assert bus.spin_until(lambda: status and grid, 60), bus.logs()
+    s = bus.json_log("/roomby/sim_status")[-1]
+    assert s["goal"]["room"] == "bedroom" and s["instruction"] == "go to the bedroom"
+    msg = grid[-1][1]
+    assert (msg.info.width, msg.info.height) == (240, 240)
+    assert msg.info.resolution == pytest.approx(0.05)
+    free = np.asarray(msg.data) == 0
+    assert 0 < free.sum() < free.size

@@ -68,6 +68,12 @@ def test_command_over_dds_succeeds_then_estop_and_watchdog_stop_the_robot(bus: B
     n = len(cmd_vel)
     command.publish(String(data=go))
     assert bus.spin_until(lambda: any(moving(m) for _, m in cmd_vel[n:]), 20), bus.logs()
+    # A new command pre-empts the one under way: fresh decisions for the new goal.
+    command.publish(String(data=first["instruction"]))
+    assert bus.spin_until(lambda: agent_log()[-1]["instruction"] == first["instruction"], 5)
+    assert agent_log()[-1]["state"] == "executing" and agent_log()[-1]["step"] <= 1
+    command.publish(String(data=go))
+    assert bus.spin_until(lambda: agent_log()[-1]["instruction"] == go, 5)
     t_stop = time.monotonic()
     stop.publish(Empty())
     assert bus.spin_until(lambda: any(t > t_stop and not moving(m) for t, m in cmd_vel), 2)
