@@ -48,6 +48,7 @@ from agent.attention import AdditiveAttention
 from agent.checkpoint import load_checkpoint
 from agent.goal_codec import FIELDS as GOAL_FIELDS
 from agent.goal_codec import SLOTS as GOAL_SLOTS
+from agent.goal_map import goal_map
 from agent.language_encoder import TransformerLanguageEncoder
 from agent.map_encoder import PATCH
 from agent.perception import conv_hwc
@@ -150,8 +151,15 @@ class DecisionGraph(nn.Module):
         return (m @ p.v.weight.t()).reshape(1, -1)
 
     def forward(self, visual_tokens: Tensor, map: Tensor, pose: Tensor, queries: Tensor,
-                sentence: Tensor, *state: Tensor) -> tuple[Tensor, ...]:
+                sentence: Tensor, *rest: Tensor) -> tuple[Tensor, ...]:
         net = self.net
+        ground = None
+        if net.cfg.grounding:  # goal_logits come first after the sentence (decision_names)
+            goal_logits, *state = rest
+            ground = goal_map(goal_logits, map).reshape(1, -1)
+            map = torch.cat([map, ground.reshape(1, 1, *map.shape[-2:])], dim=1)
+        else:
+            state = list(rest)
         map_tokens, cells = self.map_encoder(map)
         fusion: tuple[Tensor, ...] = ()
         if net.fusion_attn is not None:
@@ -163,11 +171,14 @@ class DecisionGraph(nn.Module):
         else:
             fused = torch.cat([queries.mean(1), visual_tokens.mean(1), map_tokens.mean(1)], -1)
         x = net.fuse(torch.cat([fused, sentence, net.pose(pose)], -1))
-        h, st = net.memory.step(x, _to_state(self.kind, state, 1))
+        h, st = net.memory.step(x, _to_state(self.kind, tuple(state), 1))
         z = torch.cat([h, sentence], dim=-1)
         pointer = self.pointer(z, cells)
+        if ground is not None:
+            pointer = pointer + net.ground_gain * ground
         return (net.skill_head(z), pointer, net.value_head(z).squeeze(-1), net.motor_head(z),
-                *fusion, torch.softmax(pointer, dim=-1), *_from_state(self.kind, st))
+                *fusion, torch.softmax(pointer, dim=-1),
+                *((ground,) if ground is not None else ()), *_from_state(self.kind, st))
 
 
 def block_pool(grid: Tensor, patch: int) -> Tensor:
@@ -202,11 +213,13 @@ def _from_state(kind: str, state: Any) -> tuple[Tensor, ...]:
 def decision_names(net: RoombyPolicyNet) -> tuple[list[str], list[str]]:
     """(input names, output names) of the decision graph for this model."""
     states = list(STATE_NAMES[net.cfg.memory])
-    inputs = ["visual_tokens", "map", "pose", "queries", "sentence", *states]
+    inputs = ["visual_tokens", "map", "pose", "queries", "sentence",
+              *(["goal_logits"] if net.cfg.grounding else []), *states]
     outputs = ["skill_logits", "pointer_logits", "value", "motor_logits"]
     if net.fusion_attn is not None:
         outputs.append("fusion_attention")
-    outputs += ["pointer_attention", *(f"new_{s}" for s in states)]
+    outputs += ["pointer_attention", *(["goal_map"] if net.cfg.grounding else []),
+                *(f"new_{s}" for s in states)]
     return inputs, outputs
 
 
@@ -230,7 +243,8 @@ def example_inputs(net: RoombyPolicyNet, camera: CameraSpec) -> dict[str, tuple[
     m = torch.rand(1, len(MAP_CHANNELS), MAP_SIZE, MAP_SIZE, generator=g)
     pose = torch.tensor([[3.0, 4.0, 1.0, 0.0]])
     return {"perception": (rgb, depth), "command": (instruction,),
-            "decision": (vis, m, pose, cmd.queries, cmd.sentence, *states)}
+            "decision": (vis, m, pose, cmd.queries, cmd.sentence,
+                         *((cmd.goal_logits,) if net.cfg.grounding else ()), *states)}
 
 
 def _export_graph(module: nn.Module, args: tuple[Tensor, ...], path: Path,

@@ -39,3 +39,7 @@ class ModelConfig:
     """Fast weights: rate of the outer-product write."""
     fw_inner_steps: int = 1
     """Fast weights: inner-loop settling steps."""
+    grounding: bool = False
+    """Goal map (agent/goal_map.py): the command's object, as the goal head reads it, scored
+    against the map's semantic evidence per cell; an extra map-encoder channel, and added to
+    the pointer's logits with a learned gain."""

@@ -27,12 +27,14 @@ from torch import Tensor, nn
 from agent.attention import AdditiveAttention, MultiHeadCrossAttention, make_attention
 from agent.goal_codec import SIZES as GOAL_SIZES
 from agent.goal_codec import SLOTS as GOAL_SLOTS
+from agent.goal_map import goal_map
 from agent.language_encoder import make_language_encoder
 from agent.map_encoder import MapEncoder
 from agent.memory import State, make_memory
 from agent.model_config import ModelConfig
 from agent.perception import PerceptionNet, PerceptionOut
 from sim.envs.skill_env import SKILLS
+from sim.semantic_map import MAP_CHANNELS
 
 N_MOTOR = 4  # the motor env's Discrete(4): stop, forward, left, right
 POSE_DIM = 16
@@ -77,7 +79,8 @@ class RoombyPolicyNet(nn.Module):
         d = cfg.dim
         self.language = make_language_encoder(cfg.language, d, cfg.heads, cfg.language_layers)
         self.perception = PerceptionNet(d)
-        self.map_encoder = MapEncoder(d, cfg.cell_dim)
+        self.map_encoder = MapEncoder(d, cfg.cell_dim,
+                                      in_channels=len(MAP_CHANNELS) + int(cfg.grounding))
         self.pose = nn.Sequential(nn.Linear(4, POSE_DIM), nn.ReLU())
         k = cfg.queries
         self.query_seeds = nn.Parameter(torch.randn(k, d) * 0.1)
@@ -107,6 +110,8 @@ class RoombyPolicyNet(nn.Module):
         else:
             raise ValueError(f"unknown pointer {cfg.pointer!r}: use additive or dot")
         self.goal_head = nn.Linear(d, GOAL_SLOTS * sum(GOAL_SIZES))
+        if cfg.grounding:
+            self.ground_gain = nn.Parameter(torch.ones(()))
 
     # -- the stateless part: everything before the memory --------------------------------
     def encode_command(self, instruction: Tensor) -> Command:
@@ -129,7 +134,11 @@ class RoombyPolicyNet(nn.Module):
         if command is None:
             command = self.encode_command(obs["instruction"])
         vis: PerceptionOut = self.perception(obs["rgb"], obs["depth"])
-        mp = self.map_encoder(obs["map"])
+        grid, ground = obs["map"], None
+        if self.cfg.grounding:
+            ground = goal_map(command.goal_logits, grid)
+            grid = torch.cat([grid.float(), ground.unsqueeze(1)], dim=1)
+        mp = self.map_encoder(grid)
         q = command.queries
         b = q.shape[0]
         attention = dict(command.attention)
@@ -142,13 +151,17 @@ class RoombyPolicyNet(nn.Module):
         else:
             fused = torch.cat([q.mean(1), vis.tokens.mean(1), mp.tokens.mean(1)], dim=-1)
         x = self.fuse(torch.cat([fused, command.sentence, self.pose(obs["pose"].float())], -1))
+        if ground is not None:
+            attention["goal_map"] = ground.flatten(1)
         return x, attention, command, mp.cells
 
-    def heads(self, h: Tensor, sentence: Tensor, cells: Tensor, goal: Tensor
-              ) -> tuple[PolicyOutput, Tensor]:
+    def heads(self, h: Tensor, sentence: Tensor, cells: Tensor, goal: Tensor,
+              ground: Tensor | None = None) -> tuple[PolicyOutput, Tensor]:
         z = torch.cat([h, sentence], dim=-1)
         query = self.pointer_query(z).unsqueeze(1)
         pointer = self.pointer.scores(query, cells).squeeze(1)
+        if ground is not None:
+            pointer = pointer + self.ground_gain * ground
         out = PolicyOutput(self.skill_head(z), pointer, self.value_head(z).squeeze(-1),
                            self.motor_head(z), goal)
         return out, torch.softmax(pointer, dim=-1)
@@ -170,7 +183,8 @@ class RoombyPolicyNet(nn.Module):
         x, attention, command, cells = self.encode(obs, command)
         start = None if episode_start is None else episode_start.view(1, -1)
         h, state = self.memory(x.unsqueeze(0), state, start)
-        out, pointer = self.heads(h[0], command.sentence, cells, command.goal_logits)
+        out, pointer = self.heads(h[0], command.sentence, cells, command.goal_logits,
+                                  attention.get("goal_map"))
         attention["pointer"] = pointer
         return out, state, attention
 
@@ -179,9 +193,10 @@ class RoombyPolicyNet(nn.Module):
         """T decisions of B sequences: obs [T, B, ...] -> outputs [T, B, ...], final state."""
         t, b = obs["instruction"].shape[:2]
         flat = {k: v.reshape(t * b, *v.shape[2:]) for k, v in obs.items()}
-        x, _, command, cells = self.encode(flat)
+        x, attention, command, cells = self.encode(flat)
         h, state = self.memory(x.view(t, b, -1), state, episode_start)
-        out, _ = self.heads(h.reshape(t * b, -1), command.sentence, cells, command.goal_logits)
+        out, _ = self.heads(h.reshape(t * b, -1), command.sentence, cells, command.goal_logits,
+                            attention.get("goal_map"))
         return PolicyOutput(*(o.reshape(t, b, *o.shape[1:]) for o in out)), state
 
     def forward(self, obs: dict[str, Tensor], state: State, episode_start: Tensor | None = None

@@ -14,6 +14,10 @@ class TrainConfig:
     init: str = ""
     """Start from this checkpoint's weights (e.g. a run's perception.pt) instead of random ones;
     its model config is used, the model: section is ignored."""
+    init_perception: str = ""
+    """Take only the perception network from this checkpoint (e.g. runs/x/perception.pt); the
+    rest starts fresh from the `model:` section: a new policy architecture on a trained
+    perception. Ignored with `init`."""
     threads: int = 2
     """torch threads of the training process (DAgger's collection workers run while it waits)."""
 

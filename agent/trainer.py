@@ -230,7 +230,12 @@ class Trainer:
             self.cfg.model = net.cfg
             self._say(f"starting from {self.tc.init}")
             return net
-        return RoombyPolicyNet(self.cfg.model)
+        net = RoombyPolicyNet(self.cfg.model)
+        if self.tc.init_perception:
+            src, _ = load_checkpoint(self.tc.init_perception)
+            net.perception.load_state_dict(src.perception.state_dict())
+            self._say(f"perception from {self.tc.init_perception}")
+        return net
 
     def _save(self, net: RoombyPolicyNet, stage: str) -> None:
         meta = {"command": self.command, "stage": stage, "stages": self.state["stages"],

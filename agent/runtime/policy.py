@@ -176,6 +176,8 @@ class RuntimePolicy:
                  "map": np.asarray(map, dtype=np.float32).reshape(1, *np.shape(map)[-3:]),
                  "pose": np.asarray(pose, dtype=np.float32).reshape(1, 4),
                  "queries": c["queries"], "sentence": c["sentence"], **self.state}
+        if "goal_logits" in self._dec_inputs:  # models with a goal map (model.grounding)
+            feeds["goal_logits"] = c["goal_logits"]
         out = dict(zip(self._dec_outputs, self._decision.run(None, feeds), strict=True))
         self.state = {n: out[f"new_{n}"] for n in self._state_names}
         skill = int(np.argmax(out["skill_logits"][0]))
@@ -190,6 +192,8 @@ class RuntimePolicy:
                      "pointer": out["pointer_attention"]}
         if "fusion_attention" in out:
             attention["fusion"] = out["fusion_attention"]
+        if "goal_map" in out:
+            attention["goal_map"] = out["goal_map"]
         return Decision(skill, cell, self.skills[skill], outputs, attention, dict(self.state))
 
     def act(self, obs: dict[str, np.ndarray]) -> Decision:

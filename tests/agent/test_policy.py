@@ -14,7 +14,7 @@ from agent.model_config import ModelConfig
 from agent.policy import RoombyPolicyNet, count_parameters, obs_to_tensors, split_goal_logits
 from sim.grid import MAP_SIZE
 from sim.language import encode
-from sim.semantic_map import MAP_CHANNELS
+from sim.semantic_map import MAP_CHANNELS, SEMANTIC_START
 
 
 def fake_obs(b: int, seed: int = 0, empty_command: bool = False) -> dict[str, torch.Tensor]:
@@ -37,6 +37,7 @@ VARIANTS = {
     "gru-concat": {"memory": "gru", "fusion": "concat"},
     "lstm-additive": {"memory": "lstm", "attention": "additive", "pointer": "dot"},
     "none-hard": {"memory": "none", "attention": "hard"},
+    "goal-map": {"grounding": True},
 }
 
 
@@ -124,11 +125,12 @@ def test_memory_carries_across_decisions() -> None:
     assert torch.allclose(fresh.pointer_logits, reset.pointer_logits, atol=1e-5)
 
 
-def test_gradients_reach_every_parameter() -> None:
+@pytest.mark.parametrize("name", ["default", "goal-map"])
+def test_gradients_reach_every_parameter(name: str) -> None:
     """Policy outputs over two decisions (the memory's recurrent weights act from the second)
     plus the segmentation loss (the only one the per-pixel head gets) reach every parameter."""
     from agent.perception import segmentation_loss
-    net = _net("default").train()
+    net = _net(name).train()
     steps = [fake_obs(2, seed=i) for i in range(2)]
     seq = {k: torch.stack([s[k] for s in steps]) for k in steps[0]}
     out, _ = net.forward_sequence(seq, net.initial_state(2))
@@ -175,3 +177,60 @@ def test_goal_logits_split_per_field() -> None:
     assert [p.shape[-1] for p in parts] == list(SIZES)
     classes = np.stack([p.argmax(-1)[0].numpy() for p in parts], axis=-1)
     assert classes.shape == (2, 4)
+
+
+def _one_hot_goal(goal: dict) -> torch.Tensor:
+    """Goal logits that read `goal` with certainty."""
+    classes = encode_goal(goal)
+    logits = torch.full((1, 2, sum(SIZES)), -30.0)
+    for slot in range(2):
+        start = 0
+        for f, n in enumerate(SIZES):
+            logits[0, slot, start + classes[slot, f]] = 30.0
+            start += n
+    return logits
+
+
+def test_goal_map_lights_exactly_the_named_object() -> None:
+    from agent.goal_map import goal_map
+
+    grid = torch.zeros(1, len(MAP_CHANNELS), MAP_SIZE, MAP_SIZE)
+    ch = {name: i for i, name in enumerate(MAP_CHANNELS)}
+    pieces = {(5, 5): ("couch", "red", "living_room"), (5, 20): ("couch", "blue", "living_room"),
+              (30, 5): ("table", "red", "living_room"), (30, 30): ("couch", "red", "kitchen")}
+    for (r, c), (t, col, room) in pieces.items():
+        grid[0, ch[f"type:{t}"], r, c] = 0.9
+        grid[0, ch[f"color:{col}"], r, c] = 0.9
+        grid[0, ch[f"room:{room}"], r, c] = 1.0
+
+    def lit(goal: dict) -> set[tuple[int, int]]:
+        g = goal_map(_one_hot_goal(goal), grid)[0]
+        assert g.shape == (MAP_SIZE, MAP_SIZE) and g.min() >= 0 and g.max() <= 1
+        return {tuple(map(int, rc)) for rc in torch.nonzero(g > 0.5)}
+
+    red_couch = {"task": "goto_object", "object": "couch", "color": "red"}
+    assert lit(red_couch) == {(5, 5), (30, 30)}
+    assert lit({**red_couch, "room": "kitchen"}) == {(30, 30)}
+    assert lit({"task": "goto_object", "object": "couch"}) == {(5, 5), (5, 20), (30, 30)}
+    assert lit({"task": "goto_room", "room": "kitchen"}) == set()  # no object, no goal map
+    second = {"task": "sequence", "steps": [{"task": "goto_room", "room": "kitchen"},
+                                            {"task": "vacuum_under", "object": "table"}]}
+    assert lit(second) == {(30, 5)}
+
+
+def test_goal_map_is_added_to_the_pointer_with_its_gain() -> None:
+    torch.manual_seed(0)
+    net = RoombyPolicyNet(ModelConfig(grounding=True)).eval()
+    obs = fake_obs(1)
+    obs["map"][:, SEMANTIC_START:] = 0.0  # no semantic evidence anywhere...
+    ch = MAP_CHANNELS.index("type:chair"), MAP_CHANNELS.index("color:blue")
+    obs["map"][0, ch, 10, 12] = 1.0  # ...but a blue chair, the command's object
+    logits = {}
+    for gain in (0.0, 2.0):
+        with torch.no_grad():
+            net.ground_gain.fill_(gain)
+            out, _, att = net.step(obs, net.initial_state(1))
+        logits[gain] = out.pointer_logits[0]
+    g = att["goal_map"][0]
+    assert int(g.argmax()) == 10 * MAP_SIZE + 12 and g.max() > 0
+    assert torch.allclose(logits[2.0] - logits[0.0], 2.0 * g, atol=1e-5)
