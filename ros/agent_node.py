@@ -35,11 +35,8 @@ import sys
 import time
 
 import numpy as np
-import rclpy
 from geometry_msgs.msg import Twist, TwistStamped
 from nav_msgs.msg import OccupancyGrid, Odometry
-from rclpy.executors import ExternalShutdownException
-from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Empty, String
 
@@ -49,6 +46,7 @@ from agent.runtime.rooms import RoomsError, label_grid, load_rooms
 from ros import topics
 from ros.conversions import image_to_depth, image_to_rgb, occupied_on_grid, pose_from_odometry
 from ros.conversions import velocity as velocity_msg
+from ros.node_base import RoombyNode, spin_node
 from sim.grid import FINE, FINE_RES
 from sim.language import parse
 
@@ -90,14 +88,11 @@ PARAMETERS: dict[str, object] = {
 """Parameters and defaults (configs/ros/*.yaml set them on a robot)."""
 
 
-class AgentNode(Node):
+class AgentNode(RoombyNode):
     """The robot's mind on ROS topics (see the module doc)."""
 
     def __init__(self):
-        super().__init__("roomby_agent")
-        for name, default in PARAMETERS.items():
-            self.declare_parameter(name, default)
-        self.param = lambda name: self.get_parameter(name).value
+        super().__init__("roomby_agent", PARAMETERS)
         self.policy = load_policy(self.param("backend"), self.param("checkpoint"),
                                   self.param("bundle"), int(self.param("threads")))
         self.image_size = self.policy.image_size
@@ -329,24 +324,7 @@ class AgentNode(Node):
 
 
 def main(args: list[str] | None = None) -> int:
-    rclpy.init(args=args)
-    node = None
-    code = 0
-    try:
-        try:
-            node = AgentNode()
-        except (ValueError, BundleError, OSError) as e:  # configuration: say what is wrong
-            print(f"roomby-agent-node: {e}", file=sys.stderr)
-            return 1
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
-    return code
+    return spin_node(AgentNode, "roomby-agent-node", (ValueError, BundleError, OSError), args)
 
 
 if __name__ == "__main__":

@@ -30,11 +30,8 @@ import sys
 import time
 
 import gymnasium as gym
-import rclpy
 from geometry_msgs.msg import Twist, TwistStamped
 from nav_msgs.msg import OccupancyGrid, Odometry
-from rclpy.executors import ExternalShutdownException
-from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import String
 
@@ -42,6 +39,7 @@ import sim  # noqa: F401  (registers the env ids)
 from agent.runtime.rooms import RoomLabel, save_rooms
 from ros import topics
 from ros.conversions import camera_info, depth_image, occupancy_grid, odometry, rgb_image
+from ros.node_base import RoombyNode, spin_node
 from sim.grid import FINE_RES
 from sim.world import CONTROL_DT
 
@@ -68,14 +66,11 @@ PARAMETERS: dict[str, object] = {
 """Parameters and defaults (configs/ros/*.yaml set them on a robot)."""
 
 
-class SimNode(Node):
+class SimNode(RoombyNode):
     """One simulated home and robot on ROS topics (see the module doc)."""
 
     def __init__(self):
-        super().__init__("roomby_sim")
-        for name, default in PARAMETERS.items():
-            self.declare_parameter(name, default)
-        self.param = lambda name: self.get_parameter(name).value
+        super().__init__("roomby_sim", PARAMETERS)
         self.env = gym.make(self.param("env_id"), split=self.param("split")).unwrapped
         self.pub_rgb = self.create_publisher(Image, topics.IMAGE, topics.SENSOR_QOS)
         self.pub_depth = self.create_publisher(Image, topics.DEPTH, topics.SENSOR_QOS)
@@ -204,26 +199,12 @@ class SimNode(Node):
     def _publish_status(self) -> None:
         self.pub_status.publish(String(data=json.dumps(self.status())))
 
+    def close(self) -> None:
+        self.env.close()
+
 
 def main(args: list[str] | None = None) -> int:
-    rclpy.init(args=args)
-    node = None
-    try:
-        try:
-            node = SimNode()
-        except (ValueError, OSError, gym.error.Error) as e:  # configuration: say what is wrong
-            print(f"roomby-sim-node: {e}", file=sys.stderr)
-            return 1
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.env.close()
-            node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
-    return 0
+    return spin_node(SimNode, "roomby-sim-node", (ValueError, OSError, gym.error.Error), args)
 
 
 if __name__ == "__main__":

@@ -30,10 +30,10 @@ import time
 import rclpy
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.executors import ExternalShutdownException
-from rclpy.node import Node
 from std_msgs.msg import String
 
 from agent.speech import Heard, Recognizer
+from ros.node_base import RoombyNode
 
 TOPIC = "/roomby/command"
 
@@ -43,13 +43,11 @@ PARAMETERS: dict[str, object] = {"wav": "", "mic": False, "once": False,
 """Parameters and defaults (see the module doc)."""
 
 
-class SpeechNode(Node):
+class SpeechNode(RoombyNode):
     """Publishes the text of spoken commands on /roomby/command."""
 
     def __init__(self, recognizer: Recognizer | None = None):
-        super().__init__("roomby_speech")
-        for name, default in PARAMETERS.items():
-            self.declare_parameter(name, default)
+        super().__init__("roomby_speech", PARAMETERS)
         self.publisher = self.create_publisher(String, TOPIC, 10)
         self.recognizer = recognizer or Recognizer()
         self.finished = False

@@ -143,6 +143,28 @@ train:
     assert frame.shape[1] > iio.imread(expert_video, index=0).shape[1]  # one panel more
 
 
+def test_train_a_new_architecture_on_a_trained_perception(demos_dir: Path, tmp_path: Path,
+                                                          fw_checkpoint: Path) -> None:
+    """train.init_perception: the perception network comes from a checkpoint, the rest of the
+    model (here with the goal map) from the model: section."""
+    from agent.checkpoint import load_checkpoint
+
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out), "--quiet", "--set", f"train.data=[{demos_dir}]",
+                 "--set", "train.perception_steps=0", "--set", "train.bc_epochs=1",
+                 "--set", "train.batch_episodes=2", "--set", "train.dagger_rounds=0",
+                 "--set", f"train.init_perception={fw_checkpoint}",
+                 "--set", "model.grounding=true"]) == 0
+    net, _ = load_checkpoint(out / "policy.pt")
+    src, _ = load_checkpoint(fw_checkpoint)
+    assert net.cfg.grounding and not src.cfg.grounding
+    frozen = [n for n, _ in src.perception.named_parameters() if not n.startswith("to_tokens")]
+    assert frozen
+    mine, theirs = dict(net.perception.named_parameters()), dict(src.perception.named_parameters())
+    for name in frozen:  # frozen during imitation (freeze_perception), so still the source's
+        assert torch.equal(mine[name], theirs[name]), name
+
+
 def test_train_config_keys_are_checked(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("train:\n  bc_epoch: 3\n")

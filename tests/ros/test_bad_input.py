@@ -20,13 +20,6 @@ from ros.conversions import depth_image, occupancy_grid, odometry, rgb_image  # 
 from ros.topics import MAP_QOS, SENSOR_QOS  # noqa: E402
 
 
-@pytest.fixture
-def bus(monkeypatch):
-    b = Bus(monkeypatch)
-    yield b
-    b.close()
-
-
 def _warnings(bus: Bus) -> list[str]:
     return [s["warning"] for s in bus.json_log("/roomby/status") if s["warning"]]
 

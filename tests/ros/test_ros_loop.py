@@ -23,13 +23,6 @@ SENSOR_TIMEOUT = 0.5
 EPISODE = {"env_id": "Roomby/GoToRoom-v0", "seed": 3, "split": "heldout"}
 
 
-@pytest.fixture
-def bus(monkeypatch):
-    b = Bus(monkeypatch)
-    yield b
-    b.close()
-
-
 def moving(twist: Twist) -> bool:
     return abs(twist.linear.x) > 1e-6 or abs(twist.angular.z) > 1e-6
 
