@@ -48,7 +48,7 @@ from agent.attention import AdditiveAttention
 from agent.checkpoint import load_checkpoint
 from agent.goal_codec import FIELDS as GOAL_FIELDS
 from agent.goal_codec import SLOTS as GOAL_SLOTS
-from agent.goal_map import goal_map
+from agent.goal_map import goal_features, goal_map
 from agent.language_encoder import TransformerLanguageEncoder
 from agent.map_encoder import PATCH
 from agent.perception import conv_hwc
@@ -170,7 +170,10 @@ class DecisionGraph(nn.Module):
             fused = fused.reshape(1, -1)
         else:
             fused = torch.cat([queries.mean(1), visual_tokens.mean(1), map_tokens.mean(1)], -1)
-        x = net.fuse(torch.cat([fused, sentence, net.pose(pose)], -1))
+        parts = [fused, sentence, net.pose(pose)]
+        if net.cfg.goal_features:
+            parts.append(goal_features(ground.reshape(1, *map.shape[-2:]), map))
+        x = net.fuse(torch.cat(parts, -1))
         h, st = net.memory.step(x, _to_state(self.kind, tuple(state), 1))
         z = torch.cat([h, sentence], dim=-1)
         pointer = self.pointer(z, cells)

@@ -43,3 +43,6 @@ class ModelConfig:
     """Goal map (agent/goal_map.py): the command's object, as the goal head reads it, scored
     against the map's semantic evidence per cell; an extra map-encoder channel, and added to
     the pointer's logits with a learned gain."""
+    goal_features: bool = False
+    """With `grounding`: four numbers from the goal map for every decision (the named thing
+    within 1, 2, 3 cells of the robot; the cleaned share of it), fed to the memory's input."""

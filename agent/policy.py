@@ -27,7 +27,7 @@ from torch import Tensor, nn
 from agent.attention import AdditiveAttention, MultiHeadCrossAttention, make_attention
 from agent.goal_codec import SIZES as GOAL_SIZES
 from agent.goal_codec import SLOTS as GOAL_SLOTS
-from agent.goal_map import goal_map
+from agent.goal_map import GOAL_FEATURES, goal_features, goal_map
 from agent.language_encoder import make_language_encoder
 from agent.map_encoder import MapEncoder
 from agent.memory import State, make_memory
@@ -95,7 +95,11 @@ class RoombyPolicyNet(nn.Module):
             fused = 3 * d
         else:
             raise ValueError(f"unknown fusion {cfg.fusion!r}: use cross_attention or concat")
-        self.fuse = nn.Sequential(nn.Linear(fused + d + POSE_DIM, 2 * d), nn.ReLU())
+        if cfg.goal_features and not cfg.grounding:
+            raise ValueError("model.goal_features needs model.grounding (they are read from the "
+                             "goal map)")
+        extra = GOAL_FEATURES if cfg.goal_features else 0
+        self.fuse = nn.Sequential(nn.Linear(fused + d + POSE_DIM + extra, 2 * d), nn.ReLU())
         self.memory = make_memory(cfg.memory, 2 * d, cfg.memory_size, lam=cfg.fw_lam,
                                   eta=cfg.fw_eta, inner_steps=cfg.fw_inner_steps)
         z = cfg.memory_size + d
@@ -150,7 +154,10 @@ class RoombyPolicyNet(nn.Module):
             fused = fused.reshape(b, -1)
         else:
             fused = torch.cat([q.mean(1), vis.tokens.mean(1), mp.tokens.mean(1)], dim=-1)
-        x = self.fuse(torch.cat([fused, command.sentence, self.pose(obs["pose"].float())], -1))
+        parts = [fused, command.sentence, self.pose(obs["pose"].float())]
+        if self.cfg.goal_features:
+            parts.append(goal_features(ground, obs["map"]))
+        x = self.fuse(torch.cat(parts, -1))
         if ground is not None:
             attention["goal_map"] = ground.flatten(1)
         return x, attention, command, mp.cells

@@ -38,6 +38,7 @@ VARIANTS = {
     "lstm-additive": {"memory": "lstm", "attention": "additive", "pointer": "dot"},
     "none-hard": {"memory": "none", "attention": "hard"},
     "goal-map": {"grounding": True},
+    "goal-features": {"grounding": True, "goal_features": True},
 }
 
 
@@ -125,7 +126,7 @@ def test_memory_carries_across_decisions() -> None:
     assert torch.allclose(fresh.pointer_logits, reset.pointer_logits, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["default", "goal-map"])
+@pytest.mark.parametrize("name", ["default", "goal-map", "goal-features"])
 def test_gradients_reach_every_parameter(name: str) -> None:
     """Policy outputs over two decisions (the memory's recurrent weights act from the second)
     plus the segmentation loss (the only one the per-pixel head gets) reach every parameter."""
@@ -234,3 +235,18 @@ def test_goal_map_is_added_to_the_pointer_with_its_gain() -> None:
     g = att["goal_map"][0]
     assert int(g.argmax()) == 10 * MAP_SIZE + 12 and g.max() > 0
     assert torch.allclose(logits[2.0] - logits[0.0], 2.0 * g, atol=1e-5)
+
+
+def test_goal_features_say_whether_the_named_thing_is_here_and_cleaned() -> None:
+    from agent.goal_map import goal_features
+
+    grid = torch.zeros(1, len(MAP_CHANNELS), MAP_SIZE, MAP_SIZE)
+    grid[0, MAP_CHANNELS.index("robot"), 10, 10] = 1.0
+    ground = torch.zeros(1, MAP_SIZE, MAP_SIZE)
+    ground[0, 10, 12:14] = 0.8  # two cells of the named thing, 2 and 3 cells east
+    grid[0, MAP_CHANNELS.index("cleaned"), 10, 12] = 1.0  # one of them cleaned
+    near1, near2, near3, done = goal_features(ground, grid)[0].tolist()
+    assert near1 == 0.0 and near2 == pytest.approx(0.8) and near3 == pytest.approx(0.8)
+    assert done == pytest.approx(0.5, abs=1e-3)
+    with pytest.raises(ValueError, match="needs model.grounding"):
+        RoombyPolicyNet(ModelConfig(goal_features=True))
