@@ -97,8 +97,13 @@ def run_backend(backend: str, bundle: str, episodes: int, seeds: list[int], work
             n_vel, n_status = len(cmd_vel), len(status)
             t0 = time.monotonic()
             command.publish(String(data=instruction))
-            finished = spin_until(lambda n=n_status: any(
-                s["state"] in ("succeeded", "error") for s in status[n:]), 180)
+            # The agent's periodic status may still say how the last command ended: wait for
+            # this command to be executing first.
+            spin_until(lambda n=n_status, text=instruction: any(
+                s["state"] == "executing" and s["instruction"] == text for s in status[n:]), 10)
+            finished = spin_until(lambda n=n_status, text=instruction: any(
+                s["state"] in ("succeeded", "error") and s["instruction"] == text
+                and s["step"] > 0 for s in status[n:]), 180)
             t1 = time.monotonic()
             spin_until(lambda: sim_status[-1]["state"] == "stopped", 5)
             vel = cmd_vel[n_vel:]
