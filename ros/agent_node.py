@@ -124,7 +124,6 @@ class AgentNode(RoombyNode):
         self.rooms: np.ndarray | None = None
         self._warned: dict[str, float] = {}
         self._last_status = 0.0
-        self.published = 0  # velocity commands sent (for benchmarks/ros_loop.py)
         self.timer = self.create_timer(1.0 / float(self.param("control_rate")), self._tick)
         self._publish_status()
         self.get_logger().info(f"ready: backend {self.param('backend')}, "
@@ -170,7 +169,6 @@ class AgentNode(RoombyNode):
         v, w = min(max(v, -lin), lin), min(max(w, -ang), ang)
         self.pub_cmd.publish(velocity_msg(v, w, self.stamped, self.get_clock().now().to_msg(),
                                           self.param("base_frame")))
-        self.published += 1
 
     # -- commands ----------------------------------------------------------------------------
     def _on_command(self, msg: String) -> None:
