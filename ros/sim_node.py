@@ -113,9 +113,7 @@ class SimNode(RoombyNode):
         self.stops = 0
         rooms = self.param("rooms_file")
         if rooms:
-            save_rooms(rooms, [RoomLabel(r.name, ((r.rect[0], r.rect[1]), (r.rect[2], r.rect[1]),
-                                                  (r.rect[2], r.rect[3]), (r.rect[0], r.rect[3])))
-                               for r in self.env.home.rooms])
+            save_rooms(rooms, [RoomLabel.rectangle(r.name, r.rect) for r in self.env.home.rooms])
         now = self.get_clock().now().to_msg()
         self.pub_map.publish(occupancy_grid(self.env.grid.floor, FINE_RES, now,
                                             topics.MAP_FRAME))

@@ -92,6 +92,8 @@ class RuntimePolicy:
         self._command = self.bundle.session("command")
         self._decision = self.bundle.session("decision")
         self._dec_inputs = [i["name"] for i in self.bundle.graph("decision")["inputs"]]
+        # Models with a goal map (model.grounding) read the command's goal logits per decision.
+        self._feeds_goal = "goal_logits" in self._dec_inputs
         self._dec_outputs = [o["name"] for o in self.bundle.graph("decision")["outputs"]]
         self._cmd_outputs = [o["name"] for o in self.bundle.graph("command")["outputs"]]
         self._state_names = [s["name"] for s in self.bundle.state_specs]
@@ -176,7 +178,7 @@ class RuntimePolicy:
                  "map": np.asarray(map, dtype=np.float32).reshape(1, *np.shape(map)[-3:]),
                  "pose": np.asarray(pose, dtype=np.float32).reshape(1, 4),
                  "queries": c["queries"], "sentence": c["sentence"], **self.state}
-        if "goal_logits" in self._dec_inputs:  # models with a goal map (model.grounding)
+        if self._feeds_goal:
             feeds["goal_logits"] = c["goal_logits"]
         out = dict(zip(self._dec_outputs, self._decision.run(None, feeds), strict=True))
         self.state = {n: out[f"new_{n}"] for n in self._state_names}

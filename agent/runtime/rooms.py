@@ -35,6 +35,12 @@ class RoomLabel:
     polygon: tuple[tuple[float, float], ...]
     """Vertices (x, y) in metres in the map frame, in order (closing edge implied)."""
 
+    @classmethod
+    def rectangle(cls, name: str, rect: tuple[float, float, float, float]) -> RoomLabel:
+        """An axis-aligned room (x0, y0, x1, y1), as the simulated homes have."""
+        x0, y0, x1, y1 = rect
+        return cls(name, ((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
+
 
 def parse_rooms(doc: object, source: str = "rooms") -> list[RoomLabel]:
     if not isinstance(doc, dict) or not isinstance(doc.get("rooms"), list):

@@ -18,9 +18,7 @@ def test_rectangles_written_and_read_give_the_sims_room_labels(tmp_path: Path):
     env = gym.make("Roomby/GoToRoom-v0").unwrapped
     try:
         env.reset(seed=4)
-        rooms = [RoomLabel(r.name, ((r.rect[0], r.rect[1]), (r.rect[2], r.rect[1]),
-                                    (r.rect[2], r.rect[3]), (r.rect[0], r.rect[3])))
-                 for r in env.home.rooms]
+        rooms = [RoomLabel.rectangle(r.name, r.rect) for r in env.home.rooms]
         save_rooms(tmp_path / "rooms.yaml", rooms)
         got = label_grid(load_rooms(tmp_path / "rooms.yaml"))
         assert np.array_equal(got, env.grid.room_label)
