@@ -171,11 +171,12 @@ class DecisionGraph(nn.Module):
         else:
             fused = torch.cat([queries.mean(1), visual_tokens.mean(1), map_tokens.mean(1)], -1)
         parts = [fused, sentence, net.pose(pose)]
+        feats: list[Tensor] = []
         if net.cfg.goal_features:
-            parts.append(goal_features(ground.reshape(1, *map.shape[-2:]), map))
-        x = net.fuse(torch.cat(parts, -1))
+            feats.append(goal_features(ground.reshape(1, *map.shape[-2:]), map))
+        x = net.fuse(torch.cat(parts + feats, -1))
         h, st = net.memory.step(x, _to_state(self.kind, tuple(state), 1))
-        z = torch.cat([h, sentence], dim=-1)
+        z = torch.cat([h, sentence, *feats], dim=-1)
         pointer = self.pointer(z, cells)
         if ground is not None:
             pointer = pointer + net.ground_gain * ground

@@ -45,4 +45,5 @@ class ModelConfig:
     the pointer's logits with a learned gain."""
     goal_features: bool = False
     """With `grounding`: four numbers from the goal map for every decision (the named thing
-    within 1, 2, 3 cells of the robot; the cleaned share of it), fed to the memory's input."""
+    within 1, 2, 3 cells of the robot; the cleaned share of it), fed to the memory's input and
+    straight to the heads (stopping at the target is what imitation alone did not learn)."""

@@ -102,7 +102,7 @@ class RoombyPolicyNet(nn.Module):
         self.fuse = nn.Sequential(nn.Linear(fused + d + POSE_DIM + extra, 2 * d), nn.ReLU())
         self.memory = make_memory(cfg.memory, 2 * d, cfg.memory_size, lam=cfg.fw_lam,
                                   eta=cfg.fw_eta, inner_steps=cfg.fw_inner_steps)
-        z = cfg.memory_size + d
+        z = cfg.memory_size + d + extra
         self.skill_head = nn.Linear(z, len(SKILLS))
         self.motor_head = nn.Linear(z, N_MOTOR)
         self.value_head = nn.Sequential(nn.Linear(z, d), nn.ReLU(), nn.Linear(d, 1))
@@ -132,9 +132,9 @@ class RoombyPolicyNet(nn.Module):
         return Command(q + seeds, lang.sentence, goal, attention)
 
     def encode(self, obs: dict[str, Tensor], command: Command | None = None
-               ) -> tuple[Tensor, dict[str, Tensor], Command, Tensor]:
+               ) -> tuple[Tensor, dict[str, Tensor], Command, Tensor, Tensor | None]:
         """obs (batch B) -> (memory input [B, 2d], attention, command, cell keys
-        [B, 2304, cell_dim])."""
+        [B, 2304, cell_dim], goal features [B, 4] or None)."""
         if command is None:
             command = self.encode_command(obs["instruction"])
         vis: PerceptionOut = self.perception(obs["rgb"], obs["depth"])
@@ -155,16 +155,20 @@ class RoombyPolicyNet(nn.Module):
         else:
             fused = torch.cat([q.mean(1), vis.tokens.mean(1), mp.tokens.mean(1)], dim=-1)
         parts = [fused, command.sentence, self.pose(obs["pose"].float())]
-        if self.cfg.goal_features:
-            parts.append(goal_features(ground, obs["map"]))
+        feats = goal_features(ground, obs["map"]) if self.cfg.goal_features else None
+        if feats is not None:
+            parts.append(feats)
         x = self.fuse(torch.cat(parts, -1))
         if ground is not None:
             attention["goal_map"] = ground.flatten(1)
-        return x, attention, command, mp.cells
+        return x, attention, command, mp.cells, feats
 
     def heads(self, h: Tensor, sentence: Tensor, cells: Tensor, goal: Tensor,
-              ground: Tensor | None = None) -> tuple[PolicyOutput, Tensor]:
-        z = torch.cat([h, sentence], dim=-1)
+              ground: Tensor | None = None, feats: Tensor | None = None
+              ) -> tuple[PolicyOutput, Tensor]:
+        # Goal features reach the heads directly as well as through the memory: a linear path
+        # from "the named thing is here" to the stop logit.
+        z = torch.cat([h, sentence] + ([feats] if feats is not None else []), dim=-1)
         query = self.pointer_query(z).unsqueeze(1)
         pointer = self.pointer.scores(query, cells).squeeze(1)
         if ground is not None:
@@ -187,11 +191,11 @@ class RoombyPolicyNet(nn.Module):
         then map tokens (cross_attention fusion), "pointer" [B, 2304] the pointer's softmax.
         `command`: `encode_command(obs["instruction"])` computed once per command (optional).
         """
-        x, attention, command, cells = self.encode(obs, command)
+        x, attention, command, cells, feats = self.encode(obs, command)
         start = None if episode_start is None else episode_start.view(1, -1)
         h, state = self.memory(x.unsqueeze(0), state, start)
         out, pointer = self.heads(h[0], command.sentence, cells, command.goal_logits,
-                                  attention.get("goal_map"))
+                                  attention.get("goal_map"), feats)
         attention["pointer"] = pointer
         return out, state, attention
 
@@ -200,10 +204,10 @@ class RoombyPolicyNet(nn.Module):
         """T decisions of B sequences: obs [T, B, ...] -> outputs [T, B, ...], final state."""
         t, b = obs["instruction"].shape[:2]
         flat = {k: v.reshape(t * b, *v.shape[2:]) for k, v in obs.items()}
-        x, attention, command, cells = self.encode(flat)
+        x, attention, command, cells, feats = self.encode(flat)
         h, state = self.memory(x.view(t, b, -1), state, episode_start)
         out, _ = self.heads(h.reshape(t * b, -1), command.sentence, cells, command.goal_logits,
-                            attention.get("goal_map"))
+                            attention.get("goal_map"), feats)
         return PolicyOutput(*(o.reshape(t, b, *o.shape[1:]) for o in out)), state
 
     def forward(self, obs: dict[str, Tensor], state: State, episode_start: Tensor | None = None

@@ -48,5 +48,5 @@ class RoombyFeaturesExtractor(BaseFeaturesExtractor):
     def forward(self, observations: dict[str, torch.Tensor]) -> torch.Tensor:
         obs = dict(observations)
         obs["instruction"] = obs["instruction"].round().long()
-        x, _, command, _ = self.net.encode(obs)
+        x, _, command, _, _ = self.net.encode(obs)
         return torch.cat([x, command.sentence], dim=-1)
