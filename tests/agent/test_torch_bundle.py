@@ -6,15 +6,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from agent.checkpoint import CheckpointError
 from agent.runtime import RuntimePolicy
 from agent.torch_bundle import TorchBundle
 
 
+@pytest.mark.parametrize("script", [True, False], ids=["torchscript", "eager"])
 def test_torch_backend_matches_the_onnx_bundle_over_an_episode(fw_checkpoint: Path,
-                                                               fw_bundle: Path, fw_episode):
-    torch_policy = RuntimePolicy(TorchBundle.from_checkpoint(fw_checkpoint))
+                                                               fw_bundle: Path, fw_episode,
+                                                               script: bool):
+    bundle = TorchBundle.from_checkpoint(fw_checkpoint, script=script)
+    assert bundle.providers == (["torchscript"] if script else ["torch"])
+    if script:
+        assert all(isinstance(s.module, torch.jit.ScriptModule)
+                   for s in bundle._sessions.values())
+    torch_policy = RuntimePolicy(bundle)
     onnx_policy = RuntimePolicy(fw_bundle)
     assert torch_policy.bundle.meta["camera"] == onnx_policy.bundle.meta["camera"]
     assert torch_policy.bundle.meta["checkpoint"]["sha256"] == \
