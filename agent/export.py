@@ -175,14 +175,14 @@ class DecisionGraph(nn.Module):
         if net.cfg.goal_features:
             feats.append(goal_features(ground.reshape(1, *map.shape[-2:]), map))
         x = net.fuse(torch.cat(parts + feats, -1))
-        h, st = net.memory.step(x, _to_state(self.kind, tuple(state), 1))
+        h, st = net.memory.step(x, state_from_tensors(self.kind, tuple(state), 1))
         z = torch.cat([h, sentence, *feats], dim=-1)
         pointer = self.pointer(z, cells)
         if ground is not None:
             pointer = pointer + net.ground_gain * ground
         return (net.skill_head(z), pointer, net.value_head(z).squeeze(-1), net.motor_head(z),
                 *fusion, torch.softmax(pointer, dim=-1),
-                *((ground,) if ground is not None else ()), *_from_state(self.kind, st))
+                *((ground,) if ground is not None else ()), *state_tensors(self.kind, st))
 
 
 def block_pool(grid: Tensor, patch: int) -> Tensor:
@@ -202,13 +202,15 @@ def block_pool(grid: Tensor, patch: int) -> Tensor:
     return torch.cat([sum_ / (patch * patch), max_]).reshape(1, 2 * c, n, n)
 
 
-def _to_state(kind: str, state: tuple[Tensor, ...], batch: int) -> Any:
+def state_from_tensors(kind: str, state: tuple[Tensor, ...], batch: int) -> Any:
+    """A memory state as `Memory.forward` takes it, from its tensors (`state_tensors`)."""
     if kind == "none":
         return torch.zeros(batch, 0)
     return state[0] if len(state) == 1 else tuple(state)
 
 
-def _from_state(kind: str, state: Any) -> tuple[Tensor, ...]:
+def state_tensors(kind: str, state: Any) -> tuple[Tensor, ...]:
+    """A memory state as a tuple of [B, ...] tensors (none for memory "none")."""
     if kind == "none":
         return ()
     return (state,) if isinstance(state, Tensor) else tuple(state)
@@ -243,7 +245,7 @@ def example_inputs(net: RoombyPolicyNet, camera: CameraSpec) -> dict[str, tuple[
         vis = net.perception(rgb, depth).tokens
         cmd = net.encode_command(instruction)
     state = net.initial_state(1)
-    states = () if net.cfg.memory == "none" else _from_state(net.cfg.memory, state)
+    states = () if net.cfg.memory == "none" else state_tensors(net.cfg.memory, state)
     m = torch.rand(1, len(MAP_CHANNELS), MAP_SIZE, MAP_SIZE, generator=g)
     pose = torch.tensor([[3.0, 4.0, 1.0, 0.0]])
     return {"perception": (rgb, depth), "command": (instruction,),
@@ -358,7 +360,7 @@ def metadata(net: RoombyPolicyNet, camera: CameraSpec, fp16: bool, checkpoint: d
              ) -> dict[str, Any]:
     states = STATE_NAMES[net.cfg.memory]
     init = net.initial_state(1)
-    init = () if net.cfg.memory == "none" else _from_state(net.cfg.memory, init)
+    init = () if net.cfg.memory == "none" else state_tensors(net.cfg.memory, init)
     version = checkpoint["meta"].get("model_version") or (checkpoint["sha256"] or "")[:12] \
         or "unversioned"
     return {

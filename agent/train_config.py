@@ -61,3 +61,21 @@ class TrainConfig:
     """Behaviour-cloning passes over all data after each DAgger round."""
     workers: int = 2
     """Worker processes for DAgger collection."""
+
+    ppo_steps: int = 0
+    """Stage 4: decisions of PPO fine-tuning (agent/ppo.py: stable-baselines3's PPO with the
+    memory state carried in the observations), on `env.id` with learned perception; 0: skip."""
+    ppo_envs: int = 2
+    """Envs stepped in parallel by PPO (worker processes when more than one)."""
+    ppo_n_steps: int = 64
+    """Decisions per env per PPO rollout."""
+    ppo_batch: int = 32
+    """Decisions per PPO minibatch."""
+    ppo_epochs: int = 4
+    """Passes over each rollout."""
+    ppo_lr: float = 0.0001
+    """Adam learning rate of PPO (small: it fine-tunes an imitation policy)."""
+    ppo_clip: float = 0.1
+    """PPO's clip range of the probability ratio."""
+    ppo_ent_coef: float = 0.0
+    """Entropy bonus (the pointer's 2 304 cells make its entropy large; 0 keeps it out)."""

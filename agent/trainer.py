@@ -4,6 +4,8 @@
     stage 2  bc             the whole policy imitates the expert over whole episodes
     stage 3  dagger-1..N    the learner drives (learned perception fills its map), the expert
                             labels the states it visits, the learner retrains on all the data
+    stage 4  ppo            reinforcement fine-tuning by stable-baselines3's PPO, the memory
+                            state carried across decisions (agent/ppo.py)
 
 Everything lands in the run folder: a checkpoint after every stage (`<stage>.pt`; the last is
 also `policy.pt`), `state.json` (stages done, their figures and times), TensorBoard logs and
@@ -32,6 +34,7 @@ from agent.policy import RoombyPolicyNet
 from agent.train_log import TrainLog
 
 DAGGER_SEED = 1_000_000  # DAgger episodes use seeds far from the demonstrations'
+PPO_SEED = 5_000_000
 
 
 class Trainer:
@@ -61,6 +64,8 @@ class Trainer:
         if self.tc.bc_epochs > 0:
             plan.append("bc")
         plan.extend(f"dagger-{i}" for i in range(1, self.tc.dagger_rounds + 1))
+        if self.tc.ppo_steps > 0:
+            plan.append("ppo")
         return plan
 
     def run(self) -> Path:
@@ -76,6 +81,8 @@ class Trainer:
                 figures = self.train_perception(net)
             elif name == "bc":
                 figures = self.train_bc(net, self._data(), self.tc.bc_epochs, name)
+            elif name == "ppo":
+                figures = self.train_ppo(net)
             else:
                 figures = self.dagger_round(net, int(name.split("-")[1]))
             seconds = round(time.time() - t0, 1)
@@ -206,6 +213,32 @@ class Trainer:
         figures = self.train_bc(net, demos, self.tc.dagger_epochs, f"dagger-{r}")
         return {"beta": beta, "collected": res["episodes"], "round_success": round(success, 4),
                 **figures}
+
+    # ---- stage 4: PPO ----------------------------------------------------------------------
+    def train_ppo(self, net: RoombyPolicyNet) -> dict[str, Any]:
+        from stable_baselines3.common.env_util import make_vec_env
+        from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
+
+        from agent.ppo import EnvFactory, finetune
+
+        start = self.out / "ppo-start.pt"  # the envs' perception: the policy's own, frozen
+        save_checkpoint(start, net, {"stage": "ppo start"})
+        env = to_dict(dataclasses.replace(self.cfg.env, split="train"))
+        n = self.tc.ppo_envs
+        venv = make_vec_env(EnvFactory(env, str(start)), n_envs=n, seed=PPO_SEED + self.tc.seed,
+                            vec_env_cls=SubprocVecEnv if n > 1 else DummyVecEnv,
+                            monitor_kwargs={"info_keywords": ("success",)})
+        try:
+            figures = finetune(net, venv, self.tc.ppo_steps, n_steps=self.tc.ppo_n_steps,
+                               batch_size=self.tc.ppo_batch, n_epochs=self.tc.ppo_epochs,
+                               lr=self.tc.ppo_lr, clip=self.tc.ppo_clip,
+                               ent_coef=self.tc.ppo_ent_coef, seed=self.tc.seed,
+                               tensorboard_log=str(self.out / "tb"), progress=self.progress)
+        finally:
+            venv.close()
+        if figures["success"] is not None:
+            self.log.scalar("ppo/success", figures["success"], self.log.last_step("bc/loss"))
+        return figures
 
     # ---- helpers ---------------------------------------------------------------------------
     def _data(self) -> Demonstrations:

@@ -1,4 +1,4 @@
-"""Learning end to end on a tiny budget: collect, train (perception, BC, DAgger), evaluate."""
+"""Learning end to end on a tiny budget: collect, train (perception, BC, DAgger, PPO), evaluate."""
 
 from __future__ import annotations
 
@@ -116,16 +116,24 @@ train:
   dagger_beta: 1.0
   dagger_epochs: 1
   workers: 1
+  ppo_steps: 8
+  ppo_envs: 1
+  ppo_n_steps: 4
+  ppo_batch: 4
+  ppo_epochs: 1
 """)
     out = tmp_path / "run"
     assert main(["train", "--config", str(cfg), "--out", str(out), "--quiet"]) == 0
     state = json.loads((out / "state.json").read_text())
-    assert [s["name"] for s in state["stages"]] == ["perception", "bc", "dagger-1"]
+    assert [s["name"] for s in state["stages"]] == ["perception", "bc", "dagger-1", "ppo"]
     assert state["command"].startswith("roomby train --config")  # how to make it again
     assert state["stages"][2]["collected"] == 5  # one episode of each family
-    for name in ("perception.pt", "bc.pt", "dagger-1.pt", "policy.pt", "curve.png"):
+    ppo = state["stages"][3]
+    assert ppo["decisions"] == 8 and ppo["updates"] == 2
+    for name in ("perception.pt", "bc.pt", "dagger-1.pt", "ppo.pt", "policy.pt", "curve.png"):
         assert (out / name).exists(), name
     assert list((out / "tb").iterdir()), "TensorBoard event files"
+    assert list((out / "tb").glob("ppo_*/events.*")), "PPO's TensorBoard logs"
     # an existing run is not overwritten; --resume finds nothing left to do
     assert main(["train", "--config", str(cfg), "--out", str(out), "--quiet"]) == 2
     assert main(["train", "--config", str(cfg), "--out", str(out), "--quiet", "--resume"]) == 0
