@@ -116,10 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_config_args(p)
 
-    p = sub.add_parser("train", help="train a policy: perception, imitation, DAgger",
+    p = sub.add_parser("train", help="train a policy: perception, imitation, DAgger, PPO",
                        description="Train a policy from demonstrations (roomby collect) in "
                                    "stages: perception from segmentation, behaviour cloning "
-                                   "over whole episodes, DAgger rounds. Everything lands in "
+                                   "over whole episodes, DAgger rounds, PPO fine-tuning "
+                                   "(train.ppo_steps > 0). Everything lands in "
                                    "--out: a checkpoint per stage, policy.pt, state.json, "
                                    "TensorBoard logs (tb/), curve.png. Knobs: the train: "
                                    "section of configs/train.yaml.")
