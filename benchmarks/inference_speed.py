@@ -1,5 +1,6 @@
 """One decision (perception + decision step, batch 1, one thread) in torch eager and in
-onnxruntime, side by side in one run; the fp16 bundle's size and its largest output difference
+onnxruntime, side by side in one run (and through the runtime over frozen TorchScript graphs, the
+ROS agent node's torch backend); the fp16 bundle's size and its largest output difference
 from fp32; the fp32 bundle's largest difference from torch over the same episode.
 
 The model is the default config (fast-weight memory) from --checkpoint, or seeded random weights
@@ -33,6 +34,7 @@ from agent.export import export_bundle  # noqa: E402
 from agent.model_config import ModelConfig  # noqa: E402
 from agent.policy import RoombyPolicyNet, obs_to_tensors  # noqa: E402
 from agent.runtime import RuntimePolicy  # noqa: E402
+from agent.torch_bundle import TorchBundle  # noqa: E402
 
 OUTPUTS = ("skill_logits", "pointer_logits", "value", "motor_logits", "goal_logits")
 
@@ -93,6 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     export_bundle(net, root / "fp16", fp16=True, checkpoint=args.checkpoint)
     export_s = time.perf_counter() - t0
     fp32, fp16 = RuntimePolicy(root / "fp32"), RuntimePolicy(root / "fp16")
+    scripted = RuntimePolicy(TorchBundle.from_network(net, script=True))
     instruction, seen = episode(fp32, args.decisions, args.seed)
 
     # -- speed: one decision on the episode's first observation --------------------------------
@@ -101,7 +104,8 @@ def main(argv: list[str] | None = None) -> None:
     state = net.initial_state(1)
     fp32.reset(instruction)
     fp16.reset(instruction)
-    keep = fp32.state
+    scripted.reset(instruction)
+    keep, keep_ts = fp32.state, scripted.state
     with torch.inference_mode():
         cmd = net.encode_command(o["instruction"])
         percept = fp32.perceive(obs["rgb"], obs["depth"])
@@ -109,6 +113,10 @@ def main(argv: list[str] | None = None) -> None:
         def ort_decision() -> None:
             fp32.state = keep  # every call from the same memory, as torch's
             fp32.act(obs)
+
+        def torchscript_decision() -> None:
+            scripted.state = keep_ts
+            scripted.act(obs)
 
         def ort_decide_only() -> None:
             fp32.state = keep
@@ -121,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
             "ort_perception": lambda: fp32.perceive(obs["rgb"], obs["depth"]),
             "ort_decide": ort_decide_only,
             "ort_fp16": lambda: fp16.act(obs),
+            "torchscript": torchscript_decision,
         }, args.repeats)
         ms_cmd = interleaved({"torch": lambda: net.encode_command(o["instruction"]),
                               "ort": lambda: fp32.reset(instruction)}, max(args.repeats // 5, 50))
@@ -154,6 +163,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'  of which perception':44s} {ms['torch_perception']:6.3f}ms "
           f"{ms['ort_perception']:6.3f}ms {ms['torch_perception'] / ms['ort_perception']:5.2f}x")
     print(f"{'  of which decision step (onnxruntime)':44s} {'':8s} {ms['ort_decide']:6.3f}ms")
+    print(f"{'  fp32, runtime over frozen TorchScript':44s} {ms['torchscript']:6.3f}ms "
+          f"{'':8s} {ms['torchscript'] / ms['ort']:5.2f}x   (the agent node's torch backend)")
     print(f"{'command encoding (once per command)':44s} {ms_cmd['torch']:6.3f}ms "
           f"{ms_cmd['ort']:6.3f}ms {ms_cmd['torch'] / ms_cmd['ort']:5.2f}x")
     print(f"fp16 bundle: {size_kib(root / 'fp16'):.0f} KiB (fp32 {size_kib(root / 'fp32'):.0f} "
