@@ -250,3 +250,27 @@ def test_goal_features_say_whether_the_named_thing_is_here_and_cleaned() -> None
     assert done == pytest.approx(0.5, abs=1e-3)
     with pytest.raises(ValueError, match="needs model.grounding"):
         RoombyPolicyNet(ModelConfig(goal_features=True))
+
+
+def test_goal_features_reach_the_skill_head_directly() -> None:
+    """The heads read the goal features beside the memory's output: with every other input of
+    the skill head zeroed out, the stop logit still follows 'the named thing is here'."""
+    from agent.goal_map import GOAL_FEATURES
+
+    torch.manual_seed(0)
+    cfg = ModelConfig(grounding=True, goal_features=True)
+    net = RoombyPolicyNet(cfg).eval()
+    z = cfg.memory_size + cfg.dim
+    assert net.skill_head.in_features == z + GOAL_FEATURES
+    with torch.no_grad():
+        net.skill_head.weight.zero_()
+        net.skill_head.bias.zero_()
+        net.skill_head.weight[0, z] = 5.0  # stop <- the named thing within one cell
+    h = torch.zeros(2, cfg.memory_size)
+    sentence = torch.zeros(2, cfg.dim)
+    cells = torch.zeros(2, MAP_SIZE * MAP_SIZE, cfg.cell_dim)
+    feats = torch.tensor([[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0]])
+    with torch.no_grad():
+        out, _ = net.heads(h, sentence, cells, torch.zeros(2, 2, 1), None, feats)
+    assert out.skill_logits[0, 0].item() == 0.0
+    assert out.skill_logits[1, 0].item() == pytest.approx(5.0)
