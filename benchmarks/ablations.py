@@ -17,7 +17,6 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--split", default="heldout")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, default=Path("runs/ablations"))
-    ap.add_argument("--only", nargs="*", help="a subset of the variants")
+    ap.add_argument("--only", nargs="*", help="a subset of the variants, in this order")
     args = ap.parse_args(argv)
     args.out = args.out.resolve()
     args.data = [str(Path(d).resolve()) for d in args.data]
@@ -86,23 +85,20 @@ def main(argv: list[str] | None = None) -> None:
         unknown = set(args.only) - set(names)
         if unknown:
             ap.error(f"unknown variant(s) {sorted(unknown)}: choose from {names}")
-        names = [n for n in names if n in args.only]
+        names = list(args.only)  # in the order given
     families = args.families.split(",")
-    rows = []
-    for name in names:
-        t0 = time.time()
+    print(f"{args.episodes} {args.split} episodes per family, behaviour cloning "
+          f"{args.bc_epochs} epochs on {', '.join(args.data)}; success rate")
+    head = " | ".join(f"{f:>12}" for f in families)
+    print(f"| {'variant':<17} | {'train s':>7} | {head} | {'mean':>5} |", flush=True)
+    for name in names:  # each row as soon as it is measured
         run = train("default" if name == ORACLE else name, args)
         res = evaluate(name, run, args, "oracle" if name == ORACLE else "learned")
-        state = json.loads((run / "state.json").read_text())
-        rows.append((name, state.get("train_seconds"), res, time.time() - t0))
-    print(f"{args.episodes} {args.split} episodes per family, behaviour cloning "
-          f"{args.bc_epochs} epochs on {', '.join(args.data)}")
-    head = " | ".join(f"{f:>12}" for f in families)
-    print(f"| {'variant':<17} | {'train s':>7} | {head} | {'mean':>5} |")
-    for name, secs, res, _ in rows:
+        secs = json.loads((run / "state.json").read_text()).get("train_seconds") or 0
         rates = [res["by_task"][f]["success_rate"] for f in families]
         cells = " | ".join(f"{r:>12.3f}" for r in rates)
-        print(f"| {name:<17} | {secs or 0:>7.0f} | {cells} | {sum(rates) / len(rates):>5.3f} |")
+        print(f"| {name:<17} | {secs:>7.0f} | {cells} | {sum(rates) / len(rates):>5.3f} |",
+              flush=True)
 
 
 if __name__ == "__main__":
