@@ -5,11 +5,15 @@
 `RuntimePolicy` and `RobotAgent` call `bundle.session(name).run(None, feeds)`; here each
 "session" runs the very modules `roomby export` traces (`agent.export`'s PerceptionGraph,
 CommandGraph, DecisionGraph) as frozen TorchScript (`torch.jit.trace` + `freeze` +
-`optimize_for_inference`: 1.5x faster than eager at batch 1, benchmarks/policy_speed.py) or, with
+`optimize_for_inference`: 1.2-2x faster than eager at batch 1, benchmarks/policy_speed.py) or, with
 `script=False`, in torch eager, and the metadata is the one the export writes, so
 both backends read commands, frames and memory state the same way (the export parity test holds
 the graphs to the network). For desktops and the simulated robot; a robot without torch loads an
 exported bundle instead.
+
+TorchScript is deprecated as of torch 2.13 (still supported there); its successor, torch.compile,
+needs a C++ toolchain on the robot and a compile step at every start, so the backend keeps
+TorchScript while it works and runs eager where it does not.
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ def frozen(module: torch.nn.Module, example: tuple[torch.Tensor, ...]) -> torch.
     with torch.no_grad(), warnings.catch_warnings():
         # The tracer warns about shapes read as Python numbers: a bundle's shapes are fixed.
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        # torch 2.13 marks trace/freeze deprecated (still supported) in favour of torch.compile,
+        # which needs a C++ toolchain on the robot and compiles at start: see the module doc.
+        warnings.simplefilter("ignore", DeprecationWarning)
         traced = torch.jit.trace(module.eval(), example, check_trace=False)
         return torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
 

@@ -44,8 +44,9 @@ def test_bad_wav_path_warns_and_the_node_keeps_listening(bus: Bus, tmp_path: Pat
     value = ParameterValue(type=ParameterType.PARAMETER_STRING, string_value=str(wav))
     future = client.call_async(SetParameters.Request(parameters=[Parameter(name="wav",
                                                                            value=value)]))
-    assert bus.spin_until(lambda: _commands(bus)), node.log()
-    assert future.done() and future.result().results[0].successful
+    # The command can arrive before the parameter service's reply: wait for both.
+    assert bus.spin_until(lambda: _commands(bus) and future.done()), node.log()
+    assert future.result().results[0].successful
     assert _commands(bus) == ["go to the bedroom"]
 
 
