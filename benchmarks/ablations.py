@@ -8,7 +8,7 @@ instead). No DAgger, so the figures sit below the shipped policy's; they compare
 Runs and evaluations are kept under `--out` and reused, so an interrupted run continues.
 
     .venv/bin/python benchmarks/ablations.py --data data/demos \
-        --init-perception runs/a2/perception.pt --bc-epochs 6 --episodes 40
+        --init-perception runs/a2/perception.pt --bc-epochs 12 --episodes 20
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data", nargs="+", default=["data/demos"])
     ap.add_argument("--init-perception", required=True,
                     help="checkpoint whose perception every variant starts from (frozen)")
-    ap.add_argument("--bc-epochs", type=int, default=6)
+    ap.add_argument("--bc-epochs", type=int, default=12)
     ap.add_argument("--episodes", type=int, default=40, help="held-out episodes per family")
     ap.add_argument("--families", default="goto_object,goto_room,vacuum_under,vacuum_room")
     ap.add_argument("--split", default="heldout")
