@@ -38,9 +38,9 @@ from tqdm import tqdm
 
 from agent.export import state_from_tensors, state_tensors
 from agent.policy import RoombyPolicyNet
+from agent.sb3_extractor import REQUIRED as NET_KEYS
 
 START = "episode_start"
-NET_KEYS = ("rgb", "depth", "map", "pose", "instruction")
 
 
 def state_keys(net: RoombyPolicyNet) -> dict[str, tuple[int, ...]]:
@@ -199,6 +199,11 @@ def finetune(net: RoombyPolicyNet, venv: VecEnv, steps: int, *, n_steps: int = 6
     `Monitor(info_keywords=("success",))`); -> figures of the last episodes."""
     from stable_baselines3 import PPO
 
+    for name, value, least in (("steps", steps, 1), ("n_steps", n_steps, 1),
+                               ("batch_size", batch_size, 2), ("n_epochs", n_epochs, 1)):
+        if value < least:
+            raise ValueError(f"PPO {name} must be at least {least}, got {value} (train.ppo_* in "
+                             "the train: section)")
     env = MemoryVecEnv(venv, net)
     model = PPO(RoombyRecurrentPolicy, env, n_steps=n_steps, batch_size=batch_size,
                 n_epochs=n_epochs, learning_rate=lr, clip_range=clip, ent_coef=ent_coef,

@@ -225,6 +225,8 @@ class Trainer:
         save_checkpoint(start, net, {"stage": "ppo start"})
         env = to_dict(dataclasses.replace(self.cfg.env, split="train"))
         n = self.tc.ppo_envs
+        if n < 1:
+            raise ValueError(f"train.ppo_envs must be at least 1, got {n}")
         venv = make_vec_env(EnvFactory(env, str(start)), n_envs=n, seed=PPO_SEED + self.tc.seed,
                             vec_env_cls=SubprocVecEnv if n > 1 else DummyVecEnv,
                             monitor_kwargs={"info_keywords": ("success",)})

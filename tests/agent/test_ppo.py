@@ -112,3 +112,5 @@ def test_the_policy_explains_what_it_needs() -> None:
     env.reset()
     with pytest.raises(RuntimeError, match="attach"):
         env.step(np.array([[1, 0]]))
+    with pytest.raises(ValueError, match="batch_size must be at least 2"):
+        finetune(net, venv, 8, batch_size=1, progress=False)
