@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.envs.skill_env import CLEAN, NAVIGATE, OBJECT_SNAP
+from sim.actions import CLEAN, NAVIGATE, OBJECT_SNAP
 from sim.grid import MAP, MAP_SIZE
 from sim.tasks import GOTO_RADIUS, task_for
 from sim.tasks.goto_object import footprint_distance

@@ -291,7 +291,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _describe(env: Any, action: Any) -> str:
-    from sim.envs.skill_env import SKILLS
+    from sim.actions import SKILLS
     from sim.grid import MAP_SIZE
 
     try:

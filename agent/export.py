@@ -54,9 +54,9 @@ from agent.map_encoder import PATCH
 from agent.perception import conv_hwc
 from agent.policy import RoombyPolicyNet
 from agent.runtime.bundle import BUNDLE_FORMAT, BUNDLE_VERSION, METADATA
+from sim.actions import OBJECT_SNAP, SKILLS
 from sim.camera import CameraSpec
 from sim.catalog import CLEAN_RADIUS, COLOR_NAMES, FURNITURE_TYPES, ROBOT_RADIUS, ROOM_TYPES
-from sim.envs.skill_env import OBJECT_SNAP, SKILLS
 from sim.grid import EXTENT, FINE_RES, MAP_RES, MAP_SIZE, PLAN_MARGIN
 from sim.language import MAX_TOKENS, PAD, UNK, VOCAB
 from sim.semantic_map import EVIDENCE_SCALE, MAP_CHANNELS

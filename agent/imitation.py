@@ -27,7 +27,7 @@ from agent.demonstrations import Demonstrations, unpack_obs
 from agent.goal_codec import encode_goal
 from agent.policy import RoombyPolicyNet, split_goal_logits
 from agent.tokenizer import word_dropout
-from sim.envs.skill_env import STOP
+from sim.actions import STOP
 from sim.grid import MAP_SIZE
 
 

@@ -23,7 +23,7 @@ from agent.checkpoint import load_checkpoint
 from agent.perception import LearnedPerception
 from agent.policy import RoombyPolicyNet, obs_to_tensors
 from agent.runtime.policy import STUCK
-from sim.envs.skill_env import STOP
+from sim.actions import STOP
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "roomby.pt"
 

@@ -33,7 +33,7 @@ from agent.map_encoder import MapEncoder
 from agent.memory import State, make_memory
 from agent.model_config import ModelConfig
 from agent.perception import PerceptionNet, PerceptionOut
-from sim.envs.skill_env import SKILLS
+from sim.actions import SKILLS
 from sim.semantic_map import MAP_CHANNELS
 
 N_MOTOR = 4  # the motor env's Discrete(4): stop, forward, left, right

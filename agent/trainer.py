@@ -29,7 +29,7 @@ from agent.checkpoint import load_checkpoint, save_checkpoint
 from agent.config import RoombyConfig, to_dict
 from agent.demonstrations import Demonstrations, load_demonstrations
 from agent.imitation import bc_loss, episode_batches
-from agent.perception import segmentation_loss, segmentation_targets
+from agent.perception_fit import cosine_schedule, fit_perception, perception_accuracy
 from agent.policy import RoombyPolicyNet
 from agent.train_log import TrainLog
 
@@ -104,53 +104,17 @@ class Trainer:
                              f"with --frame-every > 0)")
         order = self.rng.permutation(n)
         val, train = order[: max(n // 20, 1)], order[max(n // 20, 1):]
-        perc = net.perception
-        opt = torch.optim.Adam(perc.parameters(), lr=self.tc.perception_lr)
-        steps = self.tc.perception_steps
-        sched = _cosine(opt, steps)
-        perc.train()
-        for step in self._bar(range(steps), "perception"):
-            idx = self.rng.choice(train, size=min(self.tc.perception_batch, len(train)))
-            loss = segmentation_loss(perc(*self._frame_inputs(frames, idx)),
-                                     *segmentation_targets(frames["frame_types"][idx],
-                                                           frames["frame_colors"][idx]),
-                                     background=self.tc.perception_background)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            if step % 50 == 0 or step == steps - 1:
-                self.log.scalar("perception/loss", loss.item(), step)
-        perc.eval()
-        acc = self._perception_accuracy(net, frames, val)
+        tc = self.tc
+        fit_perception(net.perception, frames, train, tc.perception_steps, tc.perception_batch,
+                       tc.perception_lr, tc.perception_background, self.rng,
+                       loop=lambda it: self._bar(it, "perception"),
+                       on_loss=lambda step, loss: self.log.scalar("perception/loss", loss, step))
+        acc = perception_accuracy(net.perception, frames, val)
         for k, v in acc.items():
-            self.log.scalar(f"perception/val_{k}", v, steps)
+            self.log.scalar(f"perception/val_{k}", v, tc.perception_steps)
         return {"frames": n, **acc}
 
-    @staticmethod
-    def _frame_inputs(frames: dict[str, np.ndarray], idx: np.ndarray
-                      ) -> tuple[torch.Tensor, torch.Tensor]:
-        rgb = torch.from_numpy(frames["frame_rgb"][idx])
-        depth = torch.from_numpy(frames["frame_depth"][idx].astype(np.float32) / 1000.0)
-        return rgb, depth[:, None]
-
-    @torch.no_grad()
-    def _perception_accuracy(self, net: RoombyPolicyNet, frames: dict[str, np.ndarray],
-                             idx: np.ndarray) -> dict[str, float]:
-        """Pixel accuracy of type and colour on furniture pixels of held-out frames."""
-        hit_t = hit_c = total = 0
-        for i in range(0, len(idx), 256):
-            j = idx[i:i + 256]
-            out = net.perception(*self._frame_inputs(frames, j))
-            t, c = segmentation_targets(frames["frame_types"][j], frames["frame_colors"][j])
-            on = t > 0
-            hit_t += int((out.type_logits.argmax(1) == t)[on].sum())
-            hit_c += int((out.color_logits.argmax(1) == c)[on].sum())
-            total += int(on.sum())
-        total = max(total, 1)
-        return {"type_acc": round(hit_t / total, 4), "color_acc": round(hit_c / total, 4)}
-
-    # ---- stage 2: behaviour cloning -----------------------------------------------------
+    # ---- stage 2: behaviour cloning --------------------------------------------------------
     def train_bc(self, net: RoombyPolicyNet, demos: Demonstrations, epochs: int, tag: str
                  ) -> dict[str, Any]:
         eps = [i for i, s in enumerate(demos.episode_slices) if s.stop > s.start]
@@ -162,7 +126,7 @@ class Trainer:
         params = [p for p in net.parameters() if p.requires_grad]
         opt = torch.optim.Adam(params, lr=self.tc.lr)
         per_epoch = math.ceil(len(eps) / self.tc.batch_episodes)
-        sched = _cosine(opt, epochs * per_epoch)
+        sched = cosine_schedule(opt, epochs * per_epoch)
         net.train()
         step0 = self.log.last_step("bc/loss")
         step, running = step0, {}
@@ -293,9 +257,3 @@ class Trainer:
         if self.progress:
             print(f"[train {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
-
-def _cosine(opt: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LambdaLR:
-    """Cosine decay from the base rate to 10 % of it over `steps` updates."""
-    steps = max(steps, 1)
-    return torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: 0.1 + 0.45 * (1 + math.cos(math.pi * min(s, steps) / steps)))

@@ -7,15 +7,14 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from sim.actions import CLEAN, N_CELLS, NAVIGATE, OBJECT_SNAP, SKILLS, STOP
 from sim.catalog import CLEAN_RADIUS, FLAT, FURNITURE, RAISED
 from sim.envs.base import RoombyBaseEnv
-from sim.grid import FINE, FINE_RES, MAP_SIZE
+from sim.grid import FINE, FINE_RES
 from sim.skills import CleanSkill, GridFrame, NavigateSkill
 
-SKILLS: tuple[str, ...] = ("stop", "navigate", "clean")
-STOP, NAVIGATE, CLEAN = range(3)
-N_CELLS = MAP_SIZE * MAP_SIZE
-OBJECT_SNAP = 0.2  # metres: a clean at a cell this close to a raised object or rug cleans it
+__all__ = ["CLEAN", "N_CELLS", "NAVIGATE", "OBJECT_SNAP", "SKILLS", "STOP", "RoombySkillEnv"]
+
 
 
 class RoombySkillEnv(RoombyBaseEnv):

@@ -1,0 +1,78 @@
+"""Supervised training of the perception CNN on camera frames and segmentation labels.
+
+Shared by `roomby train`'s perception stage and by anything that trains perception on its own
+(e.g. on a GPU with many more frames than the trainer keeps in memory). Frames are the shards'
+`frame_*` arrays: rgb [N, 3, H, W] uint8, depth [N, H, W] uint16 millimetres, types and colours
+[N, H, W] uint8 (index + 1, 0 = none). Batches are cut on the CPU and moved to `device`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import torch
+
+from agent.perception import PerceptionNet, segmentation_loss, segmentation_targets
+
+Frames = dict[str, np.ndarray]
+
+
+def frame_inputs(frames: Frames, idx: np.ndarray, device: torch.device | str = "cpu"
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The network's inputs for frames `idx`: rgb uint8 and depth in metres [B, 1, H, W]."""
+    rgb = torch.from_numpy(frames["frame_rgb"][idx]).to(device)
+    depth = torch.from_numpy(frames["frame_depth"][idx].astype(np.float32) / 1000.0)
+    return rgb, depth[:, None].to(device)
+
+
+def cosine_schedule(opt: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """Cosine decay from the base rate to 10 % of it over `steps` updates."""
+    steps = max(steps, 1)
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: 0.1 + 0.45 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+
+
+def fit_perception(net: PerceptionNet, frames: Frames, train: np.ndarray, steps: int,
+                   batch: int, lr: float, background: float, rng: np.random.Generator,
+                   device: torch.device | str = "cpu",
+                   loop: Callable[[Iterable[int]], Iterable[int]] = iter,
+                   on_loss: Callable[[int, float], None] | None = None) -> None:
+    """`steps` Adam updates on random batches of the frames `train` (cosine learning rate).
+
+    `loop` wraps the step range (a progress bar); `on_loss(step, loss)` is called every 50
+    steps and at the last."""
+    net.to(device).train()
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    sched = cosine_schedule(opt, steps)
+    for step in loop(range(steps)):
+        idx = rng.choice(train, size=min(batch, len(train)))
+        t, c = segmentation_targets(frames["frame_types"][idx], frames["frame_colors"][idx])
+        loss = segmentation_loss(net(*frame_inputs(frames, idx, device)), t.to(device),
+                                 c.to(device), background=background)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if on_loss is not None and (step % 50 == 0 or step == steps - 1):
+            on_loss(step, loss.item())
+    net.eval()
+
+
+@torch.no_grad()
+def perception_accuracy(net: PerceptionNet, frames: Frames, idx: np.ndarray,
+                        device: torch.device | str = "cpu") -> dict[str, float]:
+    """Pixel accuracy of type and colour on the furniture pixels of frames `idx`."""
+    hit_t = hit_c = total = 0
+    for i in range(0, len(idx), 256):
+        j = idx[i:i + 256]
+        out = net(*frame_inputs(frames, j, device))
+        t, c = segmentation_targets(frames["frame_types"][j], frames["frame_colors"][j])
+        t, c = t.to(device), c.to(device)
+        on = t > 0
+        hit_t += int((out.type_logits.argmax(1) == t)[on].sum())
+        hit_c += int((out.color_logits.argmax(1) == c)[on].sum())
+        total += int(on.sum())
+    total = max(total, 1)
+    return {"type_acc": round(hit_t / total, 4), "color_acc": round(hit_c / total, 4)}

@@ -1,0 +1,139 @@
+"""Train the perception CNN alone, on any device, from camera frames packed into one folder.
+
+Why apart from `roomby train`: perception is plain supervised learning on frames, the one stage
+a GPU speeds up by orders of magnitude, and the machine with the GPU may have neither the sim
+nor room for the shards. So frames are packed here (lzma; depth as row differences, which
+compress 1.5x better) and trained there, and the result replaces the perception network of a
+policy checkpoint.
+
+    python scripts/train_perception.py pack --data data/demos runs/x/dagger-1 --out frames/
+    python scripts/train_perception.py fit --frames frames/ --init agent/checkpoints/roomby.pt \
+        --steps 30000 --batch 128 --device cuda --out perception.pt
+
+`fit` holds out whole shards (5 %, by seed) for the accuracy it prints, so frames of one
+episode are never on both sides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from agent.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from agent.perception_fit import Frames, fit_perception, perception_accuracy  # noqa: E402
+
+KEYS = ("frame_rgb", "frame_depth", "frame_types", "frame_colors")
+
+
+def pack(folders: list[str], out: Path, every: int = 1) -> None:
+    """Frames of every shard in `folders` (every `every`-th of each) -> out/*.xz + meta.json."""
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in KEYS}
+    shard = []
+    for folder in folders:
+        for f in sorted(Path(folder).glob("*.npz")):
+            if f.name.endswith(".cells.npz"):
+                continue
+            with np.load(f) as z:
+                if "frame_rgb" not in z.files:
+                    continue
+                for k in KEYS:
+                    parts[k].append(z[k][::every])
+            shard.append(np.full(len(parts["frame_rgb"][-1]), len(shard), np.int32))
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {}
+    for k in KEYS:
+        a = np.concatenate(parts[k])
+        if k == "frame_depth":  # row differences: smooth surfaces become runs of small numbers
+            a = np.diff(a.astype(np.int32), axis=-1, prepend=0).astype(np.int16)
+        (out / f"{k}.xz").write_bytes(lzma.compress(np.ascontiguousarray(a).tobytes()))
+        meta[k] = [list(a.shape), str(a.dtype)]
+    np.save(out / "shard.npy", np.concatenate(shard))
+    (out / "meta.json").write_text(json.dumps(meta))
+    print(f"packed {len(np.concatenate(shard))} frames of {len(shard)} shards into {out}")
+
+
+def unpack(folder: Path) -> tuple[Frames, np.ndarray]:
+    meta = json.loads((folder / "meta.json").read_text())
+    frames = {}
+    for k, (shape, dtype) in meta.items():
+        a = np.frombuffer(lzma.decompress((folder / f"{k}.xz").read_bytes()), dtype).reshape(shape)
+        if k == "frame_depth":
+            a = np.cumsum(a, axis=-1, dtype=np.int32).astype(np.uint16)
+        frames[k] = a
+    return frames, np.load(folder / "shard.npy")
+
+
+def fit(args: argparse.Namespace) -> None:
+    t0 = time.time()
+    frames, shard = unpack(Path(args.frames))
+    rng = np.random.default_rng(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    shards = np.unique(shard)
+    held = rng.choice(shards, size=max(len(shards) // 20, 1), replace=False)
+    val = np.flatnonzero(np.isin(shard, held))
+    train = np.flatnonzero(~np.isin(shard, held))
+    print(f"{len(shard)} frames ({len(train)} train, {len(val)} held-out) loaded in "
+          f"{time.time() - t0:.0f} s", flush=True)
+    policy, meta = load_checkpoint(args.init)
+    net = policy.perception
+    if args.scratch:
+        for m in net.modules():
+            if hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+    before = perception_accuracy(net.to(args.device), frames, val, args.device)
+    print(f"before: {before}", flush=True)
+    t1 = time.time()
+    fit_perception(net, frames, train, args.steps, args.batch, args.lr, args.background, rng,
+                   device=args.device,
+                   on_loss=lambda s, v: print(f"step {s} loss {v:.4f} {time.time() - t1:.0f} s",
+                                              flush=True) if s % 2000 == 0 else None)
+    after = perception_accuracy(net, frames, val, args.device)
+    seconds = round(time.time() - t1, 1)
+    print(f"after {args.steps} steps ({seconds} s): {after}", flush=True)
+    policy.to("cpu")
+    meta = dict(meta)
+    meta["perception_refit"] = {"command": " ".join(sys.argv), "frames": len(shard),
+                                "held_out_frames": len(val), "before": before, "after": after,
+                                "seconds": seconds, "device": str(args.device)}
+    save_checkpoint(args.out, policy, meta)
+    print(f"wrote {args.out}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("pack", help="pack the frames of shard folders")
+    a.add_argument("--data", nargs="+", required=True)
+    a.add_argument("--out", type=Path, required=True)
+    a.add_argument("--every", type=int, default=1, help="keep every N-th frame of each shard")
+    b = sub.add_parser("fit", help="train the perception of a checkpoint on packed frames")
+    b.add_argument("--frames", required=True)
+    b.add_argument("--init", required=True, help="checkpoint whose perception is trained")
+    b.add_argument("--out", required=True)
+    b.add_argument("--steps", type=int, default=30000)
+    b.add_argument("--batch", type=int, default=128)
+    b.add_argument("--lr", type=float, default=0.002)
+    b.add_argument("--background", type=float, default=0.3)
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--scratch", action="store_true", help="start from random weights")
+    b.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    b.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    args = p.parse_args()
+    if args.cmd == "pack":
+        pack(args.data, args.out, args.every)
+    else:
+        fit(args)
+
+
+if __name__ == "__main__":
+    main()
