@@ -9,6 +9,7 @@ Shared by `roomby train`'s perception stage and by anything that trains percepti
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -38,15 +39,20 @@ def fit_perception(net: PerceptionNet, frames: Frames, train: np.ndarray, steps:
                    batch: int, lr: float, background: float, rng: np.random.Generator,
                    device: torch.device | str = "cpu",
                    loop: Callable[[Iterable[int]], Iterable[int]] = iter,
-                   on_loss: Callable[[int, float], None] | None = None) -> None:
-    """`steps` Adam updates on random batches of the frames `train` (cosine learning rate).
+                   on_loss: Callable[[int, float], None] | None = None,
+                   deadline: float | None = None) -> int:
+    """`steps` Adam updates on random batches of the frames `train` (cosine learning rate);
+    returns the number of updates made.
 
     `loop` wraps the step range (a progress bar); `on_loss(step, loss)` is called every 50
-    steps and at the last."""
+    steps and at the last. `deadline` (a `time.time()`) stops early, for leased machines."""
     net.to(device).train()
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     sched = cosine_schedule(opt, steps)
+    done = 0
     for step in loop(range(steps)):
+        if deadline is not None and time.time() > deadline:
+            break
         idx = rng.choice(train, size=min(batch, len(train)))
         t, c = segmentation_targets(frames["frame_types"][idx], frames["frame_colors"][idx])
         loss = segmentation_loss(net(*frame_inputs(frames, idx, device)), t.to(device),
@@ -57,7 +63,9 @@ def fit_perception(net: PerceptionNet, frames: Frames, train: np.ndarray, steps:
         sched.step()
         if on_loss is not None and (step % 50 == 0 or step == steps - 1):
             on_loss(step, loss.item())
+        done = step + 1
     net.eval()
+    return done
 
 
 @torch.no_grad()

@@ -93,18 +93,21 @@ def fit(args: argparse.Namespace) -> None:
     before = perception_accuracy(net.to(args.device), frames, val, args.device)
     print(f"before: {before}", flush=True)
     t1 = time.time()
-    fit_perception(net, frames, train, args.steps, args.batch, args.lr, args.background, rng,
+    deadline = t0 + args.minutes * 60 if args.minutes else None
+    done = fit_perception(net, frames, train, args.steps, args.batch, args.lr, args.background, rng,
                    device=args.device,
                    on_loss=lambda s, v: print(f"step {s} loss {v:.4f} {time.time() - t1:.0f} s",
-                                              flush=True) if s % 2000 == 0 else None)
+                                              flush=True) if s % 2000 == 0 else None,
+                          deadline=deadline)
     after = perception_accuracy(net, frames, val, args.device)
     seconds = round(time.time() - t1, 1)
-    print(f"after {args.steps} steps ({seconds} s): {after}", flush=True)
+    print(f"after {done} of {args.steps} steps ({seconds} s): {after}", flush=True)
     policy.to("cpu")
     meta = dict(meta)
     meta["perception_refit"] = {"command": " ".join(sys.argv), "frames": len(shard),
-                                "held_out_frames": len(val), "before": before, "after": after,
-                                "seconds": seconds, "device": str(args.device)}
+                                "held_out_frames": len(val), "steps_done": done,
+                                "before": before, "after": after, "seconds": seconds,
+                                "device": str(args.device)}
     save_checkpoint(args.out, policy, meta)
     print(f"wrote {args.out}")
 
@@ -126,6 +129,8 @@ def main() -> None:
     b.add_argument("--background", type=float, default=0.3)
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--scratch", action="store_true", help="start from random weights")
+    b.add_argument("--minutes", type=float, default=0,
+                   help="stop after this many minutes (from start) and save; 0: no limit")
     b.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     b.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = p.parse_args()
