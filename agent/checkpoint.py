@@ -67,3 +67,29 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu"
     except (KeyError, RuntimeError) as e:
         raise CheckpointError(f"{path}: weights do not fit the model config: {e}") from e
     return net.eval(), dict(data.get("meta") or {})
+
+
+@torch.no_grad()
+def widen_into(net: RoombyPolicyNet, source: RoombyPolicyNet) -> list[str]:
+    """Copy `source`'s weights into `net`, a model with more inputs to some layers (e.g.
+    `model.goal_seen` turned on): a weight whose input grew keeps `source`'s columns for the old
+    inputs (which come first) and zeros for the new ones, so `net` starts out computing exactly
+    what `source` computes. Returns the widened weights' names; anything else that differs
+    raises ValueError naming it."""
+    own = net.state_dict()
+    theirs = source.state_dict()
+    missing = sorted(set(own) ^ set(theirs))
+    if missing:
+        raise ValueError(f"models differ in more than their input widths: {missing}")
+    widened = []
+    for name, w in theirs.items():
+        mine = own[name]
+        if mine.shape == w.shape:
+            mine.copy_(w)
+        elif mine.dim() == 2 and mine.shape[0] == w.shape[0] and mine.shape[1] > w.shape[1]:
+            mine.zero_()
+            mine[:, : w.shape[1]].copy_(w)
+            widened.append(name)
+        else:
+            raise ValueError(f"{name}: {tuple(w.shape)} does not widen to {tuple(mine.shape)}")
+    return widened

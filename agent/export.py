@@ -173,7 +173,8 @@ class DecisionGraph(nn.Module):
         parts = [fused, sentence, net.pose(pose)]
         feats: list[Tensor] = []
         if net.cfg.goal_features:
-            feats.append(goal_features(ground.reshape(1, *map.shape[-2:]), map))
+            feats.append(goal_features(ground.reshape(1, *map.shape[-2:]), map,
+                                       net.cfg.goal_seen))
         x = net.fuse(torch.cat(parts + feats, -1))
         h, st = net.memory.step(x, state_from_tensors(self.kind, tuple(state), 1))
         z = torch.cat([h, sentence, *feats], dim=-1)

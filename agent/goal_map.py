@@ -32,6 +32,7 @@ NEAR = (1, 2, 3)
 """Map cells (25 cm) around the robot searched for the goal map: within reach of the 0.5 m
 goto radius and beyond."""
 GOAL_FEATURES = len(NEAR) + 1
+"""Goal features without `seen` (with it, one more)."""
 N_TYPES, N_COLORS, N_ROOMS = len(FURNITURE_TYPES), len(COLOR_NAMES), len(ROOM_TYPES)
 
 
@@ -53,14 +54,17 @@ def goal_map(goal_logits: Tensor, grid: Tensor) -> Tensor:
     return (t * c * r).amax(1).reshape(b, h, w)
 
 
-def goal_features(ground: Tensor, grid: Tensor) -> Tensor:
-    """[B, H, W] goal map, [B, C, H, W] map -> [B, 4]: the goal map's largest value within 1,
-    2 and 3 cells of the robot (is the named thing here?), and the cleaned share of the goal
-    map (is it done?). What deciding to stop needs, which imitation did not find by itself: a
-    learner that pointed next to a lit plant for 40 decisions never chose stop."""
+def goal_features(ground: Tensor, grid: Tensor, seen: bool = False) -> Tensor:
+    """[B, H, W] goal map, [B, C, H, W] map -> [B, 4] (or [B, 5] with `seen`): the goal map's
+    largest value within 1, 2 and 3 cells of the robot (is the named thing here?), the cleaned
+    share of the goal map (is it done?) and, with `seen`, its largest value anywhere (has it
+    been found?). What deciding to stop or clean needs, which imitation did not find by itself:
+    a learner that pointed next to a lit plant for 40 decisions never chose stop."""
     robot = grid[:, ROBOT].float()
     feats = [(F.max_pool2d(ground.unsqueeze(1), 2 * k + 1, stride=1, padding=k)[:, 0] * robot
               ).sum((1, 2)) for k in NEAR]
     cleaned = grid[:, CLEANED].float()
     feats.append((ground * cleaned).sum((1, 2)) / (ground.sum((1, 2)) + 1e-3))
+    if seen:
+        feats.append(ground.flatten(1).amax(1))
     return torch.stack(feats, dim=-1)

@@ -47,3 +47,7 @@ class ModelConfig:
     """With `grounding`: four numbers from the goal map for every decision (the named thing
     within 1, 2, 3 cells of the robot; the cleaned share of it), fed to the memory's input and
     straight to the heads (stopping at the target is what imitation alone did not learn)."""
+    goal_seen: bool = False
+    """With `goal_features`: a fifth number, the goal map's largest value anywhere (has the
+    named thing been seen at all?). Without it a learner found the target, drove over it and
+    stopped where the expert would have cleaned under it."""

@@ -98,7 +98,9 @@ class RoombyPolicyNet(nn.Module):
         if cfg.goal_features and not cfg.grounding:
             raise ValueError("model.goal_features needs model.grounding (they are read from the "
                              "goal map)")
-        extra = GOAL_FEATURES if cfg.goal_features else 0
+        if cfg.goal_seen and not cfg.goal_features:
+            raise ValueError("model.goal_seen adds to model.goal_features: turn both on")
+        extra = (GOAL_FEATURES + int(cfg.goal_seen)) if cfg.goal_features else 0
         self.fuse = nn.Sequential(nn.Linear(fused + d + POSE_DIM + extra, 2 * d), nn.ReLU())
         self.memory = make_memory(cfg.memory, 2 * d, cfg.memory_size, lam=cfg.fw_lam,
                                   eta=cfg.fw_eta, inner_steps=cfg.fw_inner_steps)
@@ -134,7 +136,7 @@ class RoombyPolicyNet(nn.Module):
     def encode(self, obs: dict[str, Tensor], command: Command | None = None
                ) -> tuple[Tensor, dict[str, Tensor], Command, Tensor, Tensor | None]:
         """obs (batch B) -> (memory input [B, 2d], attention, command, cell keys
-        [B, 2304, cell_dim], goal features [B, 4] or None)."""
+        [B, 2304, cell_dim], goal features [B, 4 or 5] or None)."""
         if command is None:
             command = self.encode_command(obs["instruction"])
         vis: PerceptionOut = self.perception(obs["rgb"], obs["depth"])
@@ -155,7 +157,8 @@ class RoombyPolicyNet(nn.Module):
         else:
             fused = torch.cat([q.mean(1), vis.tokens.mean(1), mp.tokens.mean(1)], dim=-1)
         parts = [fused, command.sentence, self.pose(obs["pose"].float())]
-        feats = goal_features(ground, obs["map"]) if self.cfg.goal_features else None
+        feats = goal_features(ground, obs["map"], self.cfg.goal_seen) \
+            if self.cfg.goal_features else None
         if feats is not None:
             parts.append(feats)
         x = self.fuse(torch.cat(parts, -1))

@@ -18,6 +18,10 @@ class TrainConfig:
     """Take only the perception network from this checkpoint (e.g. runs/x/perception.pt); the
     rest starts fresh from the `model:` section: a new policy architecture on a trained
     perception. Ignored with `init`."""
+    init_widen: bool = False
+    """With `init`: build the model from the `model:` section instead of the checkpoint's, and
+    copy the checkpoint's weights into it, zeros for inputs it lacked (e.g. `model.goal_seen`
+    turned on): training continues from exactly what the checkpoint computes."""
     threads: int = 2
     """torch threads of the training process (DAgger's collection workers run while it waits)."""
 

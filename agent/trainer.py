@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from agent.checkpoint import load_checkpoint, save_checkpoint
+from agent.checkpoint import load_checkpoint, save_checkpoint, widen_into
 from agent.config import RoombyConfig, to_dict
 from agent.demonstrations import Demonstrations, load_demonstrations
 from agent.imitation import bc_loss, episode_batches
@@ -226,6 +226,11 @@ class Trainer:
             return net
         if self.tc.init:
             net, _ = load_checkpoint(self.tc.init)
+            if self.tc.init_widen:
+                wide = RoombyPolicyNet(self.cfg.model)
+                grown = widen_into(wide, net)
+                self._say(f"starting from {self.tc.init}, widened: {', '.join(grown) or 'none'}")
+                return wide
             self.cfg.model = net.cfg
             self._say(f"starting from {self.tc.init}")
             return net

@@ -39,6 +39,7 @@ VARIANTS = {
     "none-hard": {"memory": "none", "attention": "hard"},
     "goal-map": {"grounding": True},
     "goal-features": {"grounding": True, "goal_features": True},
+    "goal-seen": {"grounding": True, "goal_features": True, "goal_seen": True},
 }
 
 
@@ -248,8 +249,37 @@ def test_goal_features_say_whether_the_named_thing_is_here_and_cleaned() -> None
     near1, near2, near3, done = goal_features(ground, grid)[0].tolist()
     assert near1 == 0.0 and near2 == pytest.approx(0.8) and near3 == pytest.approx(0.8)
     assert done == pytest.approx(0.5, abs=1e-3)
+    # seen: the largest value anywhere, also far from the robot
+    ground[0, 40, 40] = 0.9
+    feats = goal_features(ground, grid, seen=True)[0].tolist()
+    assert feats[:3] == [near1, near2, near3] and feats[4] == pytest.approx(0.9)
+    assert goal_features(torch.zeros_like(ground), grid, seen=True)[0, 4].item() == 0.0
     with pytest.raises(ValueError, match="needs model.grounding"):
         RoombyPolicyNet(ModelConfig(goal_features=True))
+    with pytest.raises(ValueError, match="turn both on"):
+        RoombyPolicyNet(ModelConfig(grounding=True, goal_seen=True))
+
+
+def test_a_checkpoint_widens_into_a_model_with_more_inputs() -> None:
+    """train.init_widen: goal_seen adds an input to the fuse layer and the heads; the widened
+    model computes what the source computed until training moves the new weights."""
+    from agent.checkpoint import widen_into
+
+    src = _net("goal-features").eval()
+    wide = RoombyPolicyNet(ModelConfig(**VARIANTS["goal-seen"])).eval()
+    grown = widen_into(wide, src)
+    assert set(grown) == {"fuse.0.weight", "skill_head.weight", "motor_head.weight",
+                          "value_head.0.weight", "pointer_query.weight"}
+    obs = fake_obs(2)
+    obs["map"][:, SEMANTIC_START:] = (obs["map"][:, SEMANTIC_START:] > 0.9).float()
+    with torch.no_grad():
+        a, sa, _ = src.step(obs, src.initial_state(2))
+        b, sb, _ = wide.step(obs, wide.initial_state(2))
+    for x, y in zip(a, b, strict=True):
+        assert torch.allclose(x, y, atol=1e-6)
+    assert torch.allclose(sa[0], sb[0], atol=1e-6)
+    with pytest.raises(ValueError, match="more than their input widths"):
+        widen_into(_net("default"), src)
 
 
 def test_goal_features_reach_the_skill_head_directly() -> None:

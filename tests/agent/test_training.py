@@ -173,6 +173,32 @@ def test_train_a_new_architecture_on_a_trained_perception(demos_dir: Path, tmp_p
         assert torch.equal(mine[name], theirs[name]), name
 
 
+def test_train_widens_a_checkpoint_into_the_model_section(demos_dir: Path, tmp_path: Path
+                                                         ) -> None:
+    """train.init_widen: the model comes from the model: section (here with model.goal_seen),
+    the source's weights are copied in (zero for the inputs it lacked)."""
+    from agent.checkpoint import load_checkpoint, save_checkpoint
+    from agent.model_config import ModelConfig
+    from agent.policy import RoombyPolicyNet
+
+    src = RoombyPolicyNet(ModelConfig(grounding=True, goal_features=True))
+    save_checkpoint(tmp_path / "src.pt", src)
+    out = tmp_path / "run"
+    args = ["train", "--out", str(out), "--quiet", "--set", f"train.data=[{demos_dir}]",
+            "--set", "train.perception_steps=0", "--set", "train.bc_epochs=1",
+            "--set", "train.batch_episodes=2", "--set", "train.dagger_rounds=0",
+            "--set", f"train.init={tmp_path / 'src.pt'}", "--set", "train.init_widen=true",
+            "--set", "model.grounding=true", "--set", "model.goal_features=true"]
+    assert main([*args, "--set", "model.goal_seen=true"]) == 0
+    net, _ = load_checkpoint(out / "policy.pt")
+    assert net.cfg.goal_seen and not src.cfg.goal_seen
+    assert net.skill_head.in_features == src.skill_head.in_features + 1
+    assert torch.equal(net.perception.conv1[0].weight, src.perception.conv1[0].weight)
+    # a model that is more than wider is refused, naming what differs
+    assert main([*args[:2], str(tmp_path / "run2"), *args[3:-4], "--set",
+                 "model.grounding=false"]) == 2
+
+
 def test_train_config_keys_are_checked(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("train:\n  bc_epoch: 3\n")
