@@ -11,7 +11,7 @@ policy checkpoint.
         --steps 30000 --batch 128 --device cuda --out perception.pt
 
 `fit` holds out whole shards (5 %, by seed) for the accuracy it prints, so frames of one
-episode are never on both sides.
+episode are never on both sides (from a single shard, its last 5 % of frames).
 """
 
 from __future__ import annotations
@@ -79,9 +79,13 @@ def fit(args: argparse.Namespace) -> None:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     shards = np.unique(shard)
-    held = rng.choice(shards, size=max(len(shards) // 20, 1), replace=False)
-    val = np.flatnonzero(np.isin(shard, held))
-    train = np.flatnonzero(~np.isin(shard, held))
+    if len(shards) > 1:
+        held = rng.choice(shards, size=max(len(shards) // 20, 1), replace=False)
+        val = np.flatnonzero(np.isin(shard, held))
+        train = np.flatnonzero(~np.isin(shard, held))
+    else:  # one shard: its last frames (the last episode's) are held out
+        cut = len(shard) - max(len(shard) // 20, 1)
+        train, val = np.arange(cut), np.arange(cut, len(shard))
     print(f"{len(shard)} frames ({len(train)} train, {len(val)} held-out) loaded in "
           f"{time.time() - t0:.0f} s", flush=True)
     policy, meta = load_checkpoint(args.init)

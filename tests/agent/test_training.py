@@ -199,6 +199,40 @@ def test_train_widens_a_checkpoint_into_the_model_section(demos_dir: Path, tmp_p
                  "model.grounding=false"]) == 2
 
 
+def test_perception_trains_apart_from_packed_frames(demos_dir: Path, tmp_path: Path,
+                                                    fw_checkpoint: Path) -> None:
+    """scripts/train_perception.py: frames packed (depth as row differences) come back exactly;
+    `fit` trains only the checkpoint's perception and records how in the checkpoint."""
+    import subprocess
+    import sys
+
+    from agent.checkpoint import load_checkpoint
+    from agent.demonstrations import load_demonstrations
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "train_perception.py"
+    sys.path.insert(0, str(script.parent))
+    try:
+        import train_perception
+    finally:
+        sys.path.remove(str(script.parent))
+    train_perception.pack([str(demos_dir)], tmp_path / "frames")
+    frames, shard = train_perception.unpack(tmp_path / "frames")
+    stored = load_demonstrations([str(demos_dir)]).frames
+    for key in train_perception.KEYS:
+        assert np.array_equal(frames[key], stored[key]), key
+    assert len(np.unique(shard)) >= 1 and len(shard) == len(stored["frame_rgb"])
+    out = tmp_path / "refit.pt"
+    subprocess.run([sys.executable, str(script), "fit", "--frames", str(tmp_path / "frames"),
+                    "--init", str(fw_checkpoint), "--out", str(out), "--steps", "3",
+                    "--batch", "4", "--device", "cpu"], check=True, capture_output=True)
+    net, meta = load_checkpoint(out)
+    src, _ = load_checkpoint(fw_checkpoint)
+    assert not torch.equal(net.perception.conv1[0].weight, src.perception.conv1[0].weight)
+    assert torch.equal(net.skill_head.weight, src.skill_head.weight)
+    refit = meta["perception_refit"]
+    assert refit["steps_done"] == 3 and set(refit["after"]) == {"type_acc", "color_acc"}
+
+
 def test_train_config_keys_are_checked(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("train:\n  bc_epoch: 3\n")
