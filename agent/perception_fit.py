@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import torch
 
+from agent.demonstrations import DEPTH_MM
 from agent.perception import PerceptionNet, segmentation_loss, segmentation_targets
 
 Frames = dict[str, np.ndarray]
@@ -24,7 +25,7 @@ def frame_inputs(frames: Frames, idx: np.ndarray, device: torch.device | str = "
                  ) -> tuple[torch.Tensor, torch.Tensor]:
     """The network's inputs for frames `idx`: rgb uint8 and depth in metres [B, 1, H, W]."""
     rgb = torch.from_numpy(frames["frame_rgb"][idx]).to(device)
-    depth = torch.from_numpy(frames["frame_depth"][idx].astype(np.float32) / 1000.0)
+    depth = torch.from_numpy(frames["frame_depth"][idx].astype(np.float32) / DEPTH_MM)
     return rgb, depth[:, None].to(device)
 
 

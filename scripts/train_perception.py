@@ -48,6 +48,9 @@ def pack(folders: list[str], out: Path, every: int = 1) -> None:
                 for k in KEYS:
                     parts[k].append(z[k][::every])
             shard.append(np.full(len(parts["frame_rgb"][-1]), len(shard), np.int32))
+    if not shard:
+        raise SystemExit(f"no camera frames in {', '.join(folders)}: collect with "
+                         "--frame-every > 0")
     out.mkdir(parents=True, exist_ok=True)
     meta = {}
     for k in KEYS:
@@ -62,6 +65,9 @@ def pack(folders: list[str], out: Path, every: int = 1) -> None:
 
 
 def unpack(folder: Path) -> tuple[Frames, np.ndarray]:
+    if not (folder / "meta.json").is_file():
+        raise SystemExit(f"{folder} holds no packed frames (no meta.json): make it with "
+                         "`train_perception.py pack`")
     meta = json.loads((folder / "meta.json").read_text())
     frames = {}
     for k, (shape, dtype) in meta.items():
