@@ -52,7 +52,7 @@ from agent.goal_map import goal_features, goal_map
 from agent.language_encoder import TransformerLanguageEncoder
 from agent.map_encoder import PATCH
 from agent.perception import conv_hwc
-from agent.policy import RoombyPolicyNet
+from agent.policy import RoombyPolicyNet, task_probs
 from agent.runtime.bundle import BUNDLE_FORMAT, BUNDLE_VERSION, METADATA
 from sim.actions import OBJECT_SNAP, SKILLS
 from sim.camera import CameraSpec
@@ -177,7 +177,8 @@ class DecisionGraph(nn.Module):
                                        net.cfg.goal_seen))
         x = net.fuse(torch.cat(parts + feats, -1))
         h, st = net.memory.step(x, state_from_tensors(self.kind, tuple(state), 1))
-        z = torch.cat([h, sentence, *feats], dim=-1)
+        tasks = [task_probs(goal_logits)] if net.cfg.goal_task else []
+        z = torch.cat([h, sentence, *feats, *tasks], dim=-1)
         pointer = self.pointer(z, cells)
         if ground is not None:
             pointer = pointer + net.ground_gain * ground

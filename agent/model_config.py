@@ -51,3 +51,8 @@ class ModelConfig:
     """With `goal_features`: a fifth number, the goal map's largest value anywhere (has the
     named thing been seen at all?). Without it a learner found the target, drove over it and
     stopped where the expert would have cleaned under it."""
+    goal_task: bool = False
+    """With `grounding`: the goal head's task probabilities (both step slots, detached) fed to
+    the heads beside the memory's output. Without them the skill head read the task from the
+    sentence vector alone and stopped after two or three decisions on phrasings it had not seen
+    ("could you vacuum the entire office?") which the goal head parsed right."""

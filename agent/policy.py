@@ -66,6 +66,13 @@ class Command(NamedTuple):
     """Language self-attention and the queries' attention over the words."""
 
 
+def task_probs(goal_logits: Tensor) -> Tensor:
+    """[B, slots, sum(GOAL_SIZES)] -> [B, slots * task classes]: the goal head's task
+    probabilities per step slot, detached (the policy's losses do not bend the parser)."""
+    task = goal_logits.detach()[..., : GOAL_SIZES[0]]
+    return torch.softmax(task, dim=-1).flatten(1)
+
+
 def split_goal_logits(goal_logits: Tensor) -> list[Tensor]:
     """-> [task, object, colour, room] logits, each [..., 2, classes]."""
     return list(torch.split(goal_logits, list(GOAL_SIZES), dim=-1))
@@ -100,11 +107,15 @@ class RoombyPolicyNet(nn.Module):
                              "goal map)")
         if cfg.goal_seen and not cfg.goal_features:
             raise ValueError("model.goal_seen adds to model.goal_features: turn both on")
+        if cfg.goal_task and not cfg.grounding:
+            raise ValueError("model.goal_task needs model.grounding (the goal head's reading is "
+                             "what grounds the map): turn both on")
         extra = (GOAL_FEATURES + int(cfg.goal_seen)) if cfg.goal_features else 0
+        tasks = GOAL_SLOTS * GOAL_SIZES[0] if cfg.goal_task else 0
         self.fuse = nn.Sequential(nn.Linear(fused + d + POSE_DIM + extra, 2 * d), nn.ReLU())
         self.memory = make_memory(cfg.memory, 2 * d, cfg.memory_size, lam=cfg.fw_lam,
                                   eta=cfg.fw_eta, inner_steps=cfg.fw_inner_steps)
-        z = cfg.memory_size + d + extra
+        z = cfg.memory_size + d + extra + tasks
         self.skill_head = nn.Linear(z, len(SKILLS))
         self.motor_head = nn.Linear(z, N_MOTOR)
         self.value_head = nn.Sequential(nn.Linear(z, d), nn.ReLU(), nn.Linear(d, 1))
@@ -171,7 +182,8 @@ class RoombyPolicyNet(nn.Module):
               ) -> tuple[PolicyOutput, Tensor]:
         # Goal features reach the heads directly as well as through the memory: a linear path
         # from "the named thing is here" to the stop logit.
-        z = torch.cat([h, sentence] + ([feats] if feats is not None else []), dim=-1)
+        z = torch.cat([h, sentence] + ([feats] if feats is not None else [])
+                      + ([task_probs(goal)] if self.cfg.goal_task else []), dim=-1)
         query = self.pointer_query(z).unsqueeze(1)
         pointer = self.pointer.scores(query, cells).squeeze(1)
         if ground is not None:

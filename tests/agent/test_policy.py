@@ -40,6 +40,8 @@ VARIANTS = {
     "goal-map": {"grounding": True},
     "goal-features": {"grounding": True, "goal_features": True},
     "goal-seen": {"grounding": True, "goal_features": True, "goal_seen": True},
+    "goal-task": {"grounding": True, "goal_features": True, "goal_seen": True,
+                  "goal_task": True},
 }
 
 
@@ -280,6 +282,36 @@ def test_a_checkpoint_widens_into_a_model_with_more_inputs() -> None:
     assert torch.allclose(sa[0], sb[0], atol=1e-6)
     with pytest.raises(ValueError, match="more than their input widths"):
         widen_into(_net("default"), src)
+
+
+def test_goal_task_probabilities_reach_the_heads() -> None:
+    """model.goal_task: the goal head's task reading is a direct input of the skill head, so
+    a phrasing the sentence vector maps oddly still reaches the stop/clean decision; the
+    widened model starts out equal to its source, and the probabilities are detached."""
+    from agent.checkpoint import widen_into
+    from agent.policy import task_probs
+
+    src = _net("goal-seen").eval()
+    wide = RoombyPolicyNet(ModelConfig(**VARIANTS["goal-task"])).eval()
+    assert set(widen_into(wide, src)) == {"skill_head.weight", "motor_head.weight",
+                                          "value_head.0.weight", "pointer_query.weight"}
+    obs = fake_obs(2)
+    with torch.no_grad():
+        a, _, _ = src.step(obs, src.initial_state(2))
+        b, _, _ = wide.step(obs, wide.initial_state(2))
+    assert torch.allclose(a.skill_logits, b.skill_logits, atol=1e-6)
+    # The stop logit reads slot 0's probability of goto_room (class 2) and nothing else.
+    z = wide.skill_head.in_features - task_probs(b.goal_logits).shape[1]
+    with torch.no_grad():
+        wide.skill_head.weight.zero_()
+        wide.skill_head.bias.zero_()
+        wide.skill_head.weight[0, z + 2] = 4.0
+        out, _, _ = wide.step(obs, wide.initial_state(2))
+        p = torch.softmax(out.goal_logits[:, 0, :5], -1)[:, 2]
+    assert torch.allclose(out.skill_logits[:, 0], 4.0 * p, atol=1e-5)
+    assert not task_probs(out.goal_logits.requires_grad_()).requires_grad
+    with pytest.raises(ValueError, match="needs model.grounding"):
+        RoombyPolicyNet(ModelConfig(goal_task=True))
 
 
 def test_goal_features_reach_the_skill_head_directly() -> None:
