@@ -36,7 +36,7 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
 from tqdm import tqdm
 
-from agent.export import state_from_tensors, state_tensors
+from agent.export_graphs import state_from_tensors, state_tensors
 from agent.policy import RoombyPolicyNet
 from agent.sb3_extractor import REQUIRED as NET_KEYS
 

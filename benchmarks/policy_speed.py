@@ -26,7 +26,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sim  # noqa: E402,F401
-from agent.export import DecisionGraph, PerceptionGraph, example_inputs  # noqa: E402
+from agent.export import example_inputs  # noqa: E402
+from agent.export_graphs import DecisionGraph, PerceptionGraph  # noqa: E402
 from agent.memory import MEMORY_KINDS  # noqa: E402
 from agent.model_config import ModelConfig  # noqa: E402
 from agent.policy import RoombyPolicyNet, count_parameters, obs_to_tensors  # noqa: E402

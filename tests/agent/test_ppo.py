@@ -50,7 +50,7 @@ def test_the_buffer_holds_the_state_before_each_decision_and_resets_at_episode_s
     assert (starts[1:] == 1).any() and (starts[1:] == 0).any(), "episodes end inside 12 steps"
     assert np.array_equal(starts, buf.episode_starts)  # the flag is SB3's own episode start
     kind = net.cfg.memory
-    from agent.export import state_from_tensors, state_tensors
+    from agent.export_graphs import state_from_tensors, state_tensors
 
     checked = 0
     for t in range(buf.buffer_size - 1):
