@@ -59,6 +59,10 @@ class TrainConfig:
     the states it visits, the learner retrains on everything)."""
     dagger_episodes: int = 40
     """Episodes per family per DAgger round."""
+    dagger_families: list[str] = field(default_factory=list)
+    """Task families the DAgger rounds collect (names of `roomby eval --families`); empty: all
+    five. Lets rounds go where the learner fails (e.g. goto_object and vacuum_under, whose
+    searches without a named room failed most)."""
     dagger_beta: float = 0.3
     """Probability of executing the expert's action in DAgger round 1 (halved each round)."""
     dagger_epochs: int = 8

@@ -37,6 +37,17 @@ DAGGER_SEED = 1_000_000  # DAgger episodes use seeds far from the demonstrations
 PPO_SEED = 5_000_000
 
 
+def dagger_env_ids(families: list[str]) -> list[str]:
+    """`train.dagger_families` -> the env ids DAgger collects (all families when empty)."""
+    from agent.evaluate import FAMILY_IDS
+
+    unknown = [f for f in families if f not in FAMILY_IDS]
+    if unknown:
+        raise ValueError(f"train.dagger_families: unknown family {unknown[0]!r}; use any of "
+                         f"{', '.join(FAMILY_IDS)}")
+    return [FAMILY_IDS[f] for f in (families or FAMILY_IDS)]
+
+
 class Trainer:
     def __init__(self, cfg: RoombyConfig, out: str | Path, command: str = "",
                  resume: bool = False, progress: bool = True):
@@ -55,6 +66,7 @@ class Trainer:
         torch.set_num_threads(self.tc.threads)
         self.rng = np.random.default_rng(self.tc.seed)
         self.log = TrainLog(self.out, self.state.get("history", []))
+        self.dagger_ids = dagger_env_ids(self.tc.dagger_families)
 
     # ---- the plan ------------------------------------------------------------------------
     def stages(self) -> list[str]:
@@ -158,14 +170,13 @@ class Trainer:
     # ---- stage 3: DAgger --------------------------------------------------------------------
     def dagger_round(self, net: RoombyPolicyNet, r: int) -> dict[str, Any]:
         from agent.collect import collect, plan_jobs
-        from agent.evaluate import FAMILY_IDS
 
         learner = self.out / f"dagger-{r}-learner.pt"
         save_checkpoint(learner, net, {"stage": f"dagger-{r} learner"})
         beta = self.tc.dagger_beta / 2 ** (r - 1)
         folder = self.out / f"dagger-{r}"
         env_cfg = dataclasses.replace(self.cfg.env, split="train")
-        jobs = plan_jobs(folder, env_cfg, list(FAMILY_IDS.values()), self.tc.dagger_episodes,
+        jobs = plan_jobs(folder, env_cfg, self.dagger_ids, self.tc.dagger_episodes,
                          DAGGER_SEED * r + 10_000 * self.tc.seed, frame_every=16,
                          policy=str(learner), beta=beta, perception=str(learner))
         res = collect(folder, jobs, self.tc.workers, self.progress,

@@ -19,6 +19,7 @@ from agent.demonstrations import (
     pack_obs,
     unpack_obs,
 )
+from agent.evaluate import FAMILY_IDS
 from agent.imitation import bc_loss, gaussian_cell_targets, make_batch
 from agent.policy import RoombyPolicyNet
 from sim.config import EnvConfig
@@ -113,6 +114,7 @@ train:
   batch_episodes: 2
   dagger_rounds: 1
   dagger_episodes: 1
+  dagger_families: [goto_room, vacuum_under]
   dagger_beta: 1.0
   dagger_epochs: 1
   workers: 1
@@ -127,7 +129,9 @@ train:
     state = json.loads((out / "state.json").read_text())
     assert [s["name"] for s in state["stages"]] == ["perception", "bc", "dagger-1", "ppo"]
     assert state["command"].startswith("roomby train --config")  # how to make it again
-    assert state["stages"][2]["collected"] == 5  # one episode of each family
+    assert state["stages"][2]["collected"] == 2  # one episode of each family asked for
+    assert sorted(p.name.split("-")[0] for p in (out / "dagger-1").glob("*.npz")) == [
+        "GoToRoom", "VacuumUnder"]
     ppo = state["stages"][3]
     assert ppo["decisions"] == 8 and ppo["updates"] == 2
     for name in ("perception.pt", "bc.pt", "dagger-1.pt", "ppo.pt", "policy.pt", "curve.png"):
@@ -231,6 +235,15 @@ def test_perception_trains_apart_from_packed_frames(demos_dir: Path, tmp_path: P
     assert torch.equal(net.skill_head.weight, src.skill_head.weight)
     refit = meta["perception_refit"]
     assert refit["steps_done"] == 3 and set(refit["after"]) == {"type_acc", "color_acc"}
+
+
+def test_dagger_families_are_checked() -> None:
+    from agent.trainer import dagger_env_ids
+
+    assert dagger_env_ids([]) == list(FAMILY_IDS.values())
+    assert dagger_env_ids(["vacuum_under"]) == ["Roomby/VacuumUnder-v0"]
+    with pytest.raises(ValueError, match="train.dagger_families: unknown family 'goto_objet'"):
+        dagger_env_ids(["goto_object", "goto_objet"])
 
 
 def test_train_config_keys_are_checked(tmp_path: Path) -> None:
