@@ -23,7 +23,7 @@ from agent.attention import AdditiveAttention
 from agent.goal_map import goal_features, goal_map
 from agent.map_encoder import PATCH
 from agent.perception import conv_hwc
-from agent.policy import RoombyPolicyNet, task_probs
+from agent.policy import RoombyPolicyNet, task_inputs
 
 
 class PerceptionGraph(nn.Module):
@@ -130,7 +130,8 @@ class DecisionGraph(nn.Module):
                                        net.cfg.goal_seen))
         x = net.fuse(torch.cat(parts + feats, -1))
         h, st = net.memory.step(x, state_from_tensors(self.kind, tuple(state), 1))
-        tasks = [task_probs(goal_logits)] if net.cfg.goal_task else []
+        tasks = task_inputs(goal_logits, feats[0] if feats else None) if net.cfg.goal_task \
+            else []
         z = torch.cat([h, sentence, *feats, *tasks], dim=-1)
         pointer = self.pointer(z, cells)
         if ground is not None:

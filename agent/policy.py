@@ -73,6 +73,16 @@ def task_probs(goal_logits: Tensor) -> Tensor:
     return torch.softmax(task, dim=-1).flatten(1)
 
 
+def task_inputs(goal_logits: Tensor, feats: Tensor | None) -> list[Tensor]:
+    """The heads' inputs of `model.goal_task`: the task probabilities and, with goal features,
+    their products with every feature ([B, F * slots * classes]): "the named thing is here"
+    means stop for goto_object and clean for vacuum_under, an AND a linear head cannot form."""
+    t = task_probs(goal_logits)
+    if feats is None:
+        return [t]
+    return [t, (feats.unsqueeze(2) * t.unsqueeze(1)).flatten(1)]
+
+
 def split_goal_logits(goal_logits: Tensor) -> list[Tensor]:
     """-> [task, object, colour, room] logits, each [..., 2, classes]."""
     return list(torch.split(goal_logits, list(GOAL_SIZES), dim=-1))
@@ -112,6 +122,7 @@ class RoombyPolicyNet(nn.Module):
                              "what grounds the map): turn both on")
         extra = (GOAL_FEATURES + int(cfg.goal_seen)) if cfg.goal_features else 0
         tasks = GOAL_SLOTS * GOAL_SIZES[0] if cfg.goal_task else 0
+        tasks += tasks * extra  # with goal features: every feature x every task probability
         self.fuse = nn.Sequential(nn.Linear(fused + d + POSE_DIM + extra, 2 * d), nn.ReLU())
         self.memory = make_memory(cfg.memory, 2 * d, cfg.memory_size, lam=cfg.fw_lam,
                                   eta=cfg.fw_eta, inner_steps=cfg.fw_inner_steps)
@@ -183,7 +194,7 @@ class RoombyPolicyNet(nn.Module):
         # Goal features reach the heads directly as well as through the memory: a linear path
         # from "the named thing is here" to the stop logit.
         z = torch.cat([h, sentence] + ([feats] if feats is not None else [])
-                      + ([task_probs(goal)] if self.cfg.goal_task else []), dim=-1)
+                      + (task_inputs(goal, feats) if self.cfg.goal_task else []), dim=-1)
         query = self.pointer_query(z).unsqueeze(1)
         pointer = self.pointer.scores(query, cells).squeeze(1)
         if ground is not None:

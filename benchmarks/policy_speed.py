@@ -1,10 +1,11 @@
 """Parameters and the time of one decision (perception + policy, batch 1, one thread) per memory
-kind, in torch eager.
+kind (the default model, seeded weights) and for the shipped checkpoint, in torch.
 
 A decision = the perception network on the current camera frame (visual tokens and per-pixel
 classes for the map) + map encoder, fusion, memory and heads. The command's encoding (language
 encoder, queries, goal heads) runs once per command and is timed separately. Observations come
-from a real env reset. Median over `--repeats` calls after a warm-up.
+from a real env reset. Median over `--repeats` calls after a warm-up, the calls of all models
+interleaved.
 
 Two ways torch runs it, side by side: eager (`RoombyPolicyNet.step`) and frozen TorchScript (the
 perception and decision graphs `roomby export` traces, `torch.jit.freeze` +
@@ -19,6 +20,7 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import gymnasium as gym
@@ -26,7 +28,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sim  # noqa: E402,F401
-from agent.export import example_inputs  # noqa: E402
+from agent.checkpoint import load_checkpoint  # noqa: E402
+from agent.export import DEFAULT_CHECKPOINT, example_inputs  # noqa: E402
 from agent.export_graphs import DecisionGraph, PerceptionGraph  # noqa: E402
 from agent.memory import MEMORY_KINDS  # noqa: E402
 from agent.model_config import ModelConfig  # noqa: E402
@@ -35,63 +38,87 @@ from agent.torch_bundle import frozen  # noqa: E402
 from sim.camera import CameraSpec  # noqa: E402
 
 
-def median_ms(fn, repeats: int) -> float:
+def interleaved(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Median ms of each function, calls alternating so that load changes hit all alike (timed
+    one after another, the first model measured paid for the machine warming up)."""
     for _ in range(20):
-        fn()
-    times = []
+        for fn in fns.values():
+            fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return 1000 * statistics.median(times)
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t)
+    return {k: 1000 * statistics.median(v) for k, v in times.items()}
 
 
-def time_kind(kind: str, o: dict, repeats: int) -> tuple[float, ...]:
-    """(perception ms, decision ms, command ms, TorchScript decision ms, parameters) of the
-    default model with memory `kind`."""
-    torch.manual_seed(0)
-    net = RoombyPolicyNet(ModelConfig(memory=kind)).eval()
+def model_calls(net: RoombyPolicyNet, o: dict) -> dict[str, Callable[[], object]]:
+    """The four timed calls of one model: perception, decision, command (eager) and the
+    decision as frozen TorchScript graphs."""
+    net = net.eval()
     state = net.initial_state(1)
     ex = example_inputs(net, CameraSpec())
     perc, dec = frozen(PerceptionGraph(net), ex["perception"]), frozen(DecisionGraph(net),
                                                                        ex["decision"])
-    state_in = ex["decision"][5:]  # the initial memory state as the decision graph takes it
+    with torch.inference_mode():
+        cmd = net.encode_command(o["instruction"])
+    # The decision graph's inputs after pose: queries, sentence (+ goal logits), memory state.
+    after_pose = (cmd.queries, cmd.sentence,
+                  *((cmd.goal_logits,) if net.cfg.grounding else ()),
+                  *ex["decision"][5 + int(net.cfg.grounding):])
 
     def scripted() -> None:
         vis = perc(o["rgb"], o["depth"].float())[0]
-        cmd = ex["decision"][3:5]
-        dec(vis, o["map"].float(), o["pose"].float(), *cmd, *state_in)
+        dec(vis, o["map"].float(), o["pose"].float(), *after_pose)
 
-    with torch.inference_mode():
-        cmd = net.encode_command(o["instruction"])
-        perception = median_ms(lambda: net.perception(o["rgb"], o["depth"]), repeats)
-        decision = median_ms(lambda: net.step(o, state, command=cmd), repeats)
-        command = median_ms(lambda: net.encode_command(o["instruction"]), repeats)
-        script = median_ms(scripted, repeats)
-    return perception, decision, command, script, count_parameters(net)
+    return {"perception": lambda: net.perception(o["rgb"], o["depth"]),
+            "decision": lambda: net.step(o, state, command=cmd),
+            "command": lambda: net.encode_command(o["instruction"]),
+            "script": scripted}
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=300)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT),
+                    help="a trained policy timed beside the default models ('' to skip)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     env = gym.make("Roomby/GoToObject-v0")
     obs, _ = env.reset(seed=0)
     env.close()
     o = obs_to_tensors(obs)
-    print(f"torch {torch.__version__}, {args.threads} thread(s), batch 1, "
-          f"median of {args.repeats}")
+    nets: dict[str, RoombyPolicyNet] = {}
+    for kind in MEMORY_KINDS:
+        torch.manual_seed(0)
+        nets[kind] = RoombyPolicyNet(ModelConfig(memory=kind))
+    if args.checkpoint:
+        nets["checkpoint"] = load_checkpoint(args.checkpoint)[0]
+    fns = {(name, what): fn for name, net in nets.items()
+           for what, fn in model_calls(net, o).items()}
+    with torch.inference_mode():
+        ms = interleaved(fns, args.repeats)
+    print(f"torch {torch.__version__}, {args.threads} thread(s), batch 1, median of "
+          f"{args.repeats} calls interleaved over the models")
     print(f"{'memory':<13} {'params':>9} {'perception':>11} {'decision':>9} {'command':>8} "
           f"{'TorchScript decision':>21}")
-    for kind in MEMORY_KINDS:
-        perception, decision, command, script, params = time_kind(kind, o, args.repeats)
-        print(f"{kind:<13} {params:>9,} {perception:>9.2f}ms {decision:>7.2f}ms "
-              f"{command:>6.2f}ms {script:>19.2f}ms ({decision / script:.2f}x)")
+    for name, net in nets.items():
+        p, d, c, s = (ms[name, k] for k in ("perception", "decision", "command", "script"))
+        print(f"{name:<13} {count_parameters(net):>9,} {p:>9.2f}ms {d:>7.2f}ms "
+              f"{c:>6.2f}ms {s:>19.2f}ms ({d / s:.2f}x)")
+    if args.checkpoint:
+        print(f"checkpoint = {args.checkpoint} ({describe(nets['checkpoint'].cfg)})")
     print("decision = perception + map encoder + fusion + memory + heads, eager (target <= 3 ms); "
           "TorchScript = the same as frozen traced graphs (the agent node's torch backend); "
           "command = language encoder + queries + goal heads, once per command")
+
+
+def describe(cfg: ModelConfig) -> str:
+    parts = [f"memory {cfg.memory}"] + [k for k in ("grounding", "goal_features", "goal_seen",
+                                                    "goal_task") if getattr(cfg, k, False)]
+    return ", ".join(parts)
 
 
 if __name__ == "__main__":

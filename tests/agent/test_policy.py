@@ -285,30 +285,39 @@ def test_a_checkpoint_widens_into_a_model_with_more_inputs() -> None:
 
 
 def test_goal_task_probabilities_reach_the_heads() -> None:
-    """model.goal_task: the goal head's task reading is a direct input of the skill head, so
-    a phrasing the sentence vector maps oddly still reaches the stop/clean decision; the
-    widened model starts out equal to its source, and the probabilities are detached."""
+    """model.goal_task: the goal head's task reading, and its product with every goal feature,
+    are direct inputs of the skill head ("the named thing is here" AND the task is goto_object
+    -> stop), the widened model starts out equal to its source, and the probabilities are
+    detached."""
     from agent.checkpoint import widen_into
     from agent.policy import task_probs
 
     src = _net("goal-seen").eval()
-    wide = RoombyPolicyNet(ModelConfig(**VARIANTS["goal-task"])).eval()
+    cfg = ModelConfig(**VARIANTS["goal-task"])
+    wide = RoombyPolicyNet(cfg).eval()
     assert set(widen_into(wide, src)) == {"skill_head.weight", "motor_head.weight",
                                           "value_head.0.weight", "pointer_query.weight"}
     obs = fake_obs(2)
+    obs["map"][:, SEMANTIC_START:] = (obs["map"][:, SEMANTIC_START:] > 0.9).float()
     with torch.no_grad():
         a, _, _ = src.step(obs, src.initial_state(2))
         b, _, _ = wide.step(obs, wide.initial_state(2))
     assert torch.allclose(a.skill_logits, b.skill_logits, atol=1e-6)
-    # The stop logit reads slot 0's probability of goto_room (class 2) and nothing else.
-    z = wide.skill_head.in_features - task_probs(b.goal_logits).shape[1]
+    n_feats, n_tasks = 5, task_probs(b.goal_logits).shape[1]  # goal features with seen; 2 x 5
+    z = cfg.memory_size + cfg.dim + n_feats  # the task inputs start here
+    assert wide.skill_head.in_features == z + n_tasks + n_feats * n_tasks
     with torch.no_grad():
         wide.skill_head.weight.zero_()
         wide.skill_head.bias.zero_()
-        wide.skill_head.weight[0, z + 2] = 4.0
+        wide.skill_head.weight[0, z + 1] = 4.0  # stop <- P(slot 0 is goto_object)
+        # clean <- (goal map's largest value anywhere, feature 4) x P(slot 0 is vacuum_under)
+        wide.skill_head.weight[2, z + n_tasks + 4 * n_tasks + 3] = 3.0
         out, _, _ = wide.step(obs, wide.initial_state(2))
-        p = torch.softmax(out.goal_logits[:, 0, :5], -1)[:, 2]
-    assert torch.allclose(out.skill_logits[:, 0], 4.0 * p, atol=1e-5)
+        p = torch.softmax(out.goal_logits[:, 0, :5], -1)
+        _, _, _, _, feats = wide.encode(obs)
+    assert feats[:, 4].abs().sum() > 0  # the map shows the (random) goal somewhere
+    assert torch.allclose(out.skill_logits[:, 0], 4.0 * p[:, 1], atol=1e-5)
+    assert torch.allclose(out.skill_logits[:, 2], 3.0 * feats[:, 4] * p[:, 3], atol=1e-5)
     assert not task_probs(out.goal_logits.requires_grad_()).requires_grad
     with pytest.raises(ValueError, match="needs model.grounding"):
         RoombyPolicyNet(ModelConfig(goal_task=True))
