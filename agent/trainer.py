@@ -52,6 +52,7 @@ class Trainer:
     def __init__(self, cfg: RoombyConfig, out: str | Path, command: str = "",
                  resume: bool = False, progress: bool = True):
         self.cfg, self.tc = cfg, cfg.train
+        self.dagger_ids = dagger_env_ids(self.tc.dagger_families)  # a typo fails before any work
         self.out = Path(out)
         self.command = command
         self.progress = progress
@@ -66,7 +67,6 @@ class Trainer:
         torch.set_num_threads(self.tc.threads)
         self.rng = np.random.default_rng(self.tc.seed)
         self.log = TrainLog(self.out, self.state.get("history", []))
-        self.dagger_ids = dagger_env_ids(self.tc.dagger_families)
 
     # ---- the plan ------------------------------------------------------------------------
     def stages(self) -> list[str]:
