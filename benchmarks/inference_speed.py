@@ -15,11 +15,9 @@ numpy conversion is not timed); onnxruntime takes the env's numpy arrays.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import gymnasium as gym
@@ -28,6 +26,8 @@ import onnxruntime as ort
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from timing import interleaved  # noqa: E402  (benchmarks/timing.py, beside this script)
+
 import sim  # noqa: E402,F401
 from agent.checkpoint import load_checkpoint  # noqa: E402
 from agent.export import export_bundle  # noqa: E402
@@ -37,20 +37,6 @@ from agent.runtime import RuntimePolicy  # noqa: E402
 from agent.torch_bundle import TorchBundle  # noqa: E402
 
 OUTPUTS = ("skill_logits", "pointer_logits", "value", "motor_logits", "goal_logits")
-
-
-def interleaved(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Median ms of each function, calls alternating so that load changes hit all alike."""
-    for _ in range(30):
-        for fn in fns.values():
-            fn()
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, fn in fns.items():
-            t = time.perf_counter()
-            fn()
-            times[k].append(time.perf_counter() - t)
-    return {k: 1000 * statistics.median(v) for k, v in times.items()}
 
 
 def episode(policy: RuntimePolicy, decisions: int, seed: int) -> tuple[str, list[dict]]:

@@ -17,9 +17,7 @@ perception and decision graphs `roomby export` traces, `torch.jit.freeze` +
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +25,8 @@ import gymnasium as gym
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from timing import interleaved  # noqa: E402  (benchmarks/timing.py, beside this script)
+
 import sim  # noqa: E402,F401
 from agent.checkpoint import load_checkpoint  # noqa: E402
 from agent.export import DEFAULT_CHECKPOINT, example_inputs  # noqa: E402
@@ -36,21 +36,6 @@ from agent.model_config import ModelConfig  # noqa: E402
 from agent.policy import RoombyPolicyNet, count_parameters, obs_to_tensors  # noqa: E402
 from agent.torch_bundle import frozen  # noqa: E402
 from sim.camera import CameraSpec  # noqa: E402
-
-
-def interleaved(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Median ms of each function, calls alternating so that load changes hit all alike (timed
-    one after another, the first model measured paid for the machine warming up)."""
-    for _ in range(20):
-        for fn in fns.values():
-            fn()
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, fn in fns.items():
-            t = time.perf_counter()
-            fn()
-            times[k].append(time.perf_counter() - t)
-    return {k: 1000 * statistics.median(v) for k, v in times.items()}
 
 
 def model_calls(net: RoombyPolicyNet, o: dict) -> dict[str, Callable[[], object]]:
@@ -99,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     fns = {(name, what): fn for name, net in nets.items()
            for what, fn in model_calls(net, o).items()}
     with torch.inference_mode():
-        ms = interleaved(fns, args.repeats)
+        ms = interleaved(fns, args.repeats, warmup=20)
     print(f"torch {torch.__version__}, {args.threads} thread(s), batch 1, median of "
           f"{args.repeats} calls interleaved over the models")
     print(f"{'memory':<13} {'params':>9} {'perception':>11} {'decision':>9} {'command':>8} "
