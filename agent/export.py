@@ -245,6 +245,8 @@ def metadata(net: RoombyPolicyNet, camera: CameraSpec, fp16: bool, checkpoint: d
                    "depth": "float32 [1, 1, H, W] metres along the optical axis"},
         "map": {"extent": EXTENT, "size": MAP_SIZE, "res": MAP_RES, "fine_res": FINE_RES,
                 "channels": list(MAP_CHANNELS), "evidence_scale": EVIDENCE_SCALE,
+                "evidence": "hits / most-hit class's hits * (1 - exp(-most hits / scale)), "
+                            "per cell, types and colours apart (sim.semantic_map)",
                 "types": list(FURNITURE_TYPES), "colors": list(COLOR_NAMES),
                 "rooms": list(ROOM_TYPES), "cell": "row * size + col, row = y / res"},
         "skills": {"names": list(SKILLS), "robot_radius": ROBOT_RADIUS,

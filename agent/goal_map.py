@@ -61,8 +61,15 @@ def goal_features(ground: Tensor, grid: Tensor, seen: bool = False) -> Tensor:
     been found?). What deciding to stop or clean needs, which imitation did not find by itself:
     a learner that pointed next to a lit plant for 40 decisions never chose stop."""
     robot = grid[:, ROBOT].float()
-    feats = [(F.max_pool2d(ground.unsqueeze(1), 2 * k + 1, stride=1, padding=k)[:, 0] * robot
-              ).sum((1, 2)) for k in NEAR]
+    # Max within k cells = a 3 x 3 max-pool applied k times, each reusing the last: torch's
+    # pooling kernel runs a 7 x 7 window far slower than three 3 x 3 ones (a frozen decision
+    # 3.58 -> 3.07 ms, interleaved), onnxruntime's runs both alike.
+    feats, near, k0 = [], ground.unsqueeze(1), 0
+    for k in NEAR:
+        for _ in range(k - k0):
+            near = F.max_pool2d(near, 3, stride=1, padding=1)
+        feats.append((near[:, 0] * robot).sum((1, 2)))
+        k0 = k
     cleaned = grid[:, CLEANED].float()
     feats.append((ground * cleaned).sum((1, 2)) / (ground.sum((1, 2)) + 1e-3))
     if seen:

@@ -15,8 +15,14 @@ each stands for on a real robot:
 | 11-20 | object type evidence, one per type | learned perception projected through depth |
 | 21-28 | colour evidence, one per colour | learned perception projected through depth |
 
-Evidence is 1 - exp(-hits / 1.5) for the number of pixels of that class that landed in the
-cell (every second pixel along each axis is projected: `CameraSpec.project_stride`).
+Evidence of a class in a cell is relative: its hits (pixels of that class that landed in the
+cell; every second pixel along each axis is projected, `CameraSpec.project_stride`) over the hits
+of the cell's most-hit class of the same kind (type or colour), times the confidence
+1 - exp(-top hits / 1.5). A class alone in its cell gets 1 - exp(-hits / 1.5); a class with 10
+stray hits in a cell that 1 800 pixels of another colour landed in gets 0.006, not the 1.0
+that saturating every class on its own gave: learned perception misreads a few per cent of a
+piece's pixels (a black fridge partly purple), and saturated evidence lit such look-alikes as
+the named thing, where the policy stopped (README, "Results").
 In simulation the per-pixel classes come from the ground-truth segmentation ("oracle") or from a
 learned perception function passed to the env.
 """
@@ -86,8 +92,9 @@ class SemanticMap:
         cells = cell[on]
         np.add.at(self.type_hits.reshape(-1), t[on].astype(np.intp) * self._n + cells, 1.0)
         np.add.at(self.color_hits.reshape(-1), c[on].astype(np.intp) * self._n + cells, 1.0)
-        hits = np.concatenate([self.type_hits[1:, cells], self.color_hits[1:, cells]])
-        self._evidence[:, cells] = 1.0 - np.exp(hits * (-1.0 / EVIDENCE_SCALE))
+        cells = np.unique(cells)
+        self._evidence[:N_TYPES, cells] = relative_evidence(self.type_hits[1:, cells])
+        self._evidence[N_TYPES:, cells] = relative_evidence(self.color_hits[1:, cells])
 
     def mark_robot(self, x: float, y: float) -> None:
         """The robot's own cell is visited and known; the cells its disc covers are seen."""
@@ -124,3 +131,10 @@ class SemanticMap:
         out[SEMANTIC_START:] = self.semantic()
         return out
 
+
+
+def relative_evidence(hits: np.ndarray) -> np.ndarray:
+    """[classes, cells] hit counts -> evidence in 0..1: each class's hits over the cell's
+    most-hit class's, times that class's saturating confidence 1 - exp(-hits / 1.5)."""
+    top = hits.max(axis=0, keepdims=True)
+    return hits / np.maximum(top, 1.0) * (1.0 - np.exp(top * (-1.0 / EVIDENCE_SCALE)))

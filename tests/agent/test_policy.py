@@ -261,6 +261,20 @@ def test_goal_features_say_whether_the_named_thing_is_here_and_cleaned() -> None
     with pytest.raises(ValueError, match="turn both on"):
         RoombyPolicyNet(ModelConfig(grounding=True, goal_seen=True))
 
+def test_goal_features_near_are_the_largest_goal_value_within_k_cells() -> None:
+    from agent.goal_map import NEAR, goal_features
+
+    g = torch.Generator().manual_seed(0)
+    ground = torch.rand(1, MAP_SIZE, MAP_SIZE, generator=g)
+    ground = ground * (torch.rand(1, MAP_SIZE, MAP_SIZE, generator=g) > 0.9)
+    for r, c in [(0, 0), (1, 47), (20, 30), (47, 5)]:  # corners and edges too
+        grid = torch.zeros(1, len(MAP_CHANNELS), MAP_SIZE, MAP_SIZE)
+        grid[0, MAP_CHANNELS.index("robot"), r, c] = 1.0
+        feats = goal_features(ground, grid)[0]
+        for i, k in enumerate(NEAR):
+            window = ground[0, max(r - k, 0): r + k + 1, max(c - k, 0): c + k + 1]
+            assert feats[i].item() == window.max().item(), (r, c, k)
+
 
 def test_a_checkpoint_widens_into_a_model_with_more_inputs() -> None:
     """train.init_widen: goal_seen adds an input to the fuse layer and the heads; the widened

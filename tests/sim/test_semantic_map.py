@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import sim  # noqa: F401
+from sim.semantic_map import EVIDENCE_SCALE, N_TYPES, SemanticMap, relative_evidence
+
+
+def test_relative_evidence_keeps_a_lone_class_and_damps_stray_hits() -> None:
+    hits = np.array([[2.0, 1800.0, 0.0],    # alone / the cell's main colour / nothing
+                     [0.0, 10.0, 0.0],      # ten stray pixels beside 1 800 of another colour
+                     [0.0, 900.0, 0.0]])    # a second piece filling half the cell
+    e = relative_evidence(hits)
+    assert e[0, 0] == pytest.approx(1 - np.exp(-2 / EVIDENCE_SCALE))
+    assert e[0, 1] == pytest.approx(1.0) and e[2, 1] == pytest.approx(0.5)
+    assert e[1, 1] == pytest.approx(10 / 1800) and e[1, 1] < 0.01
+    assert (e[:, 2] == 0).all() and (e >= 0).all() and (e <= 1).all()
+
+
+def test_a_few_misread_pixels_do_not_light_their_colour() -> None:
+    """One frame of a wall of one type and colour, with 3 % of its pixels read as another
+    colour: the map shows the main colour, and the misread one barely."""
+    env = gym.make("Roomby/GoToObject-OneRoom-v0")
+    env.reset(seed=0)
+    u = env.unwrapped
+    smap = SemanticMap(u.grid, u.camera)
+    h, w = u.camera.height, u.camera.width
+    depth = np.full((h, w), 1.2, np.float32)
+    types = np.full((h, w), 3, np.uint8)
+    colors = np.full((h, w), 2, np.uint8)
+    colors.reshape(-1)[np.random.default_rng(0).choice(h * w, h * w * 3 // 100, False)] = 5
+    smap.observe(types, colors, depth, u.world.pose())
+    env.close()
+    col = smap.color_evidence()
+    many = smap.type_hits[3].reshape(col.shape[1:]) >= 20  # cells with 20+ pixels of the wall
+    assert many.sum() >= 5, "the frame should land in several cells"
+    assert col[1][many].min() > 0.99       # colour index 1 (label 2) where it landed
+    assert col[4][many].max() < 0.15 and col[4][many].mean() < 0.05  # the misread one: dark
+    misread = smap.color_hits[5].reshape(col.shape[1:])[many]
+    assert (1 - np.exp(-misread / EVIDENCE_SCALE)).max() > 0.9, \
+        "evidence of each class on its own would light the misread colour"
+    assert smap.semantic().shape[0] == N_TYPES + col.shape[0]
