@@ -132,7 +132,6 @@ class SemanticMap:
         return out
 
 
-
 def relative_evidence(hits: np.ndarray) -> np.ndarray:
     """[classes, cells] hit counts -> evidence in 0..1: each class's hits over the cell's
     most-hit class's, times that class's saturating confidence 1 - exp(-hits / 1.5)."""
