@@ -261,6 +261,7 @@ def test_goal_features_say_whether_the_named_thing_is_here_and_cleaned() -> None
     with pytest.raises(ValueError, match="turn both on"):
         RoombyPolicyNet(ModelConfig(grounding=True, goal_seen=True))
 
+
 def test_goal_features_near_are_the_largest_goal_value_within_k_cells() -> None:
     from agent.goal_map import NEAR, goal_features
 
