@@ -8,8 +8,8 @@ from a real env reset. Median over `--repeats` calls after a warm-up, the calls 
 interleaved.
 
 Two ways torch runs it, side by side: eager (`RoombyPolicyNet.step`) and frozen TorchScript (the
-perception and decision graphs `roomby export` traces, `torch.jit.freeze` +
-`optimize_for_inference`, as the ROS agent node's torch backend runs them: `agent.torch_bundle`).
+perception and decision graphs `roomby export` traces, `torch.jit.freeze`, as the ROS agent
+node's torch backend runs them: `agent.torch_bundle`).
 
     .venv/bin/python benchmarks/policy_speed.py
 """
