@@ -65,8 +65,8 @@ class DecisionGraph(nn.Module):
     onnxruntime's CPU kernels do slowly both ways (a broadcast add over [K, 12, 4, 12, 4]
     1.2 ms, a Gather along axis 1 2.2 ms, against 0.1 ms for this Gather of rows); the goal
     map's contractions as one matrix product and the goal features read from the 7 x 7 cells
-    around the robot instead of max-pools over the whole map measured no faster than this (1.34 vs 1.33 ms,
-    interleaved, while a training run shared the machine).
+    around the robot instead of max-pools over the whole map measured no faster than this
+    (1.34 vs 1.33 ms, interleaved, while a training run shared the machine).
     """
 
     def __init__(self, net: RoombyPolicyNet):
