@@ -69,13 +69,19 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu"
     return net.eval(), dict(data.get("meta") or {})
 
 
+PER_TASK = ("skill_head.",)
+"""Layers whose outputs `model.skill_per_task` repeats per task class."""
+
+
 @torch.no_grad()
 def widen_into(net: RoombyPolicyNet, source: RoombyPolicyNet) -> list[str]:
     """Copy `source`'s weights into `net`, a model with more inputs to some layers (e.g.
     `model.goal_seen` turned on): a weight whose input grew keeps `source`'s columns for the old
     inputs (which come first) and zeros for the new ones, so `net` starts out computing exactly
-    what `source` computes. Returns the widened weights' names; anything else that differs
-    raises ValueError naming it."""
+    what `source` computes. A layer split into copies per task class (`model.skill_per_task`:
+    k times the outputs, mixed by probabilities summing to one) starts with every copy equal to
+    `source`'s layer. Returns the widened weights' names; anything else that differs raises
+    ValueError naming it."""
     own = net.state_dict()
     theirs = source.state_dict()
     missing = sorted(set(own) ^ set(theirs))
@@ -84,11 +90,17 @@ def widen_into(net: RoombyPolicyNet, source: RoombyPolicyNet) -> list[str]:
     widened = []
     for name, w in theirs.items():
         mine = own[name]
+        copies = mine.shape[0] // w.shape[0] if name.startswith(PER_TASK) else 1
         if mine.shape == w.shape:
             mine.copy_(w)
-        elif mine.dim() == 2 and mine.shape[0] == w.shape[0] and mine.shape[1] > w.shape[1]:
+        elif (mine.dim() == w.dim() and mine.shape[0] == copies * w.shape[0]
+              and mine.shape[1:] >= w.shape[1:]):
             mine.zero_()
-            mine[:, : w.shape[1]].copy_(w)
+            rows = w.repeat(copies, *([1] * (w.dim() - 1)))
+            if w.dim() == 2:
+                mine[:, : w.shape[1]].copy_(rows)
+            else:
+                mine.copy_(rows)
             widened.append(name)
         else:
             raise ValueError(f"{name}: {tuple(w.shape)} does not widen to {tuple(mine.shape)}")

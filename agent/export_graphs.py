@@ -20,10 +20,10 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from agent.attention import AdditiveAttention
-from agent.goal_map import goal_features, goal_map
+from agent.goal_map import goal_map
 from agent.map_encoder import PATCH
 from agent.perception import conv_hwc
-from agent.policy import RoombyPolicyNet, task_inputs
+from agent.policy import RoombyPolicyNet
 
 
 class PerceptionGraph(nn.Module):
@@ -107,7 +107,7 @@ class DecisionGraph(nn.Module):
     def forward(self, visual_tokens: Tensor, map: Tensor, pose: Tensor, queries: Tensor,
                 sentence: Tensor, *rest: Tensor) -> tuple[Tensor, ...]:
         net = self.net
-        ground = None
+        ground = goal_logits = None
         if net.cfg.grounding:  # goal_logits come first after the sentence (decision_names)
             goal_logits, *state = rest
             ground = goal_map(goal_logits, map).reshape(1, -1)
@@ -125,19 +125,16 @@ class DecisionGraph(nn.Module):
         else:
             fused = torch.cat([queries.mean(1), visual_tokens.mean(1), map_tokens.mean(1)], -1)
         parts = [fused, sentence, net.pose(pose)]
-        feats: list[Tensor] = []
-        if net.cfg.goal_features:
-            feats.append(goal_features(ground.reshape(1, *map.shape[-2:]), map,
-                                       net.cfg.goal_seen))
-        x = net.fuse(torch.cat(parts + feats, -1))
+        numbers = net.goal_numbers(None if ground is None else
+                                   ground.reshape(1, *map.shape[-2:]), map, pose)
+        x = net.fuse(torch.cat(parts + [n for n in numbers if n is not None], -1))
         h, st = net.memory.step(x, state_from_tensors(self.kind, tuple(state), 1))
-        tasks = task_inputs(goal_logits, feats[0] if feats else None) if net.cfg.goal_task \
-            else []
-        z = torch.cat([h, sentence, *feats, *tasks], dim=-1)
+        z = net.head_inputs(h, sentence, goal_logits, *numbers)
         pointer = self.pointer(z, cells)
         if ground is not None:
             pointer = pointer + net.ground_gain * ground
-        return (net.skill_head(z), pointer, net.value_head(z).squeeze(-1), net.motor_head(z),
+        return (net.skill_logits(z, goal_logits), pointer, net.value_head(z).squeeze(-1),
+                net.motor_head(z),
                 *fusion, torch.softmax(pointer, dim=-1),
                 *((ground,) if ground is not None else ()), *state_tensors(self.kind, st))
 

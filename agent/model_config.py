@@ -57,3 +57,14 @@ class ModelConfig:
     goal feature. Traces showed the learner next to a vacuum_under target choose stop where the
     expert cleaned: "the named thing is here" means stop or clean by the task, an AND that a
     linear skill head over separate features cannot form."""
+    goal_distance: bool = False
+    """With `goal_features`: one more number, exp(-d / 0.5 m) for the distance d from the robot's
+    centre to the nearest cell the goal map lights (agent/goal_map.py: goal_distance). The
+    within-k-cells features cannot tell 0.5 m from 0.75 m; goto_object needs 0.5 m, and the
+    learner stopped 0.7-0.85 m away in held-out homes."""
+    skill_per_task: bool = False
+    """With `grounding`: one skill head per task class of the command's first step, mixed by
+    the goal head's (detached) task probabilities. Traces of held-out vacuum_under failures
+    without a named room showed the shared head navigate to the found target and stop on it,
+    as goto_object does, where the expert cleaned; the memory's output outweighed the goal
+    features' direct path."""

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 from agent.attention import AdditiveAttention, MultiHeadCrossAttention, make_attention
 from agent.goal_codec import SIZES as GOAL_SIZES
 from agent.goal_codec import SLOTS as GOAL_SLOTS
-from agent.goal_map import GOAL_FEATURES, goal_features, goal_map
+from agent.goal_map import GOAL_FEATURES, goal_distance, goal_features, goal_map
 from agent.language_encoder import make_language_encoder
 from agent.map_encoder import MapEncoder
 from agent.memory import State, make_memory
@@ -80,7 +80,12 @@ def task_inputs(goal_logits: Tensor, feats: Tensor | None) -> list[Tensor]:
     t = task_probs(goal_logits)
     if feats is None:
         return [t]
-    return [t, (feats.unsqueeze(2) * t.unsqueeze(1)).flatten(1)]
+    return [t, task_products(goal_logits, feats)]
+
+
+def task_products(goal_logits: Tensor, feats: Tensor) -> Tensor:
+    """[B, F] features -> [B, F * slots * classes]: each times every task probability."""
+    return (feats.unsqueeze(2) * task_probs(goal_logits).unsqueeze(1)).flatten(1)
 
 
 def split_goal_logits(goal_logits: Tensor) -> list[Tensor]:
@@ -120,14 +125,26 @@ class RoombyPolicyNet(nn.Module):
         if cfg.goal_task and not cfg.grounding:
             raise ValueError("model.goal_task needs model.grounding (the goal head's reading is "
                              "what grounds the map): turn both on")
+        if cfg.skill_per_task and not cfg.grounding:
+            raise ValueError("model.skill_per_task needs model.grounding (the exported decision "
+                             "step takes the goal head's logits only with it): turn both on")
+        if cfg.goal_distance and not cfg.goal_features:
+            raise ValueError("model.goal_distance adds to model.goal_features: turn both on")
         extra = (GOAL_FEATURES + int(cfg.goal_seen)) if cfg.goal_features else 0
-        tasks = GOAL_SLOTS * GOAL_SIZES[0] if cfg.goal_task else 0
-        tasks += tasks * extra  # with goal features: every feature x every task probability
-        self.fuse = nn.Sequential(nn.Linear(fused + d + POSE_DIM + extra, 2 * d), nn.ReLU())
+        n_dist = int(cfg.goal_distance)
+        n_task = GOAL_SLOTS * GOAL_SIZES[0] if cfg.goal_task else 0
+        # With goal features: every feature x every task probability (distance ones last, so
+        # that a checkpoint without them widens: new inputs come after the old ones).
+        tasks = n_task + n_task * extra + n_task * n_dist
+        self.fuse = nn.Sequential(nn.Linear(fused + d + POSE_DIM + extra + n_dist, 2 * d),
+                                  nn.ReLU())
         self.memory = make_memory(cfg.memory, 2 * d, cfg.memory_size, lam=cfg.fw_lam,
                                   eta=cfg.fw_eta, inner_steps=cfg.fw_inner_steps)
-        z = cfg.memory_size + d + extra + tasks
-        self.skill_head = nn.Linear(z, len(SKILLS))
+        z = cfg.memory_size + d + extra + n_dist + tasks
+        # skill_per_task: one skill head per task class of the first step, mixed by the goal
+        # head's probabilities (see `skill_logits`).
+        self.skill_head = nn.Linear(z, len(SKILLS) * (GOAL_SIZES[0] if cfg.skill_per_task
+                                                      else 1))
         self.motor_head = nn.Linear(z, N_MOTOR)
         self.value_head = nn.Sequential(nn.Linear(z, d), nn.ReLU(), nn.Linear(d, 1))
         self.pointer_query = nn.Linear(z, d)
@@ -155,10 +172,45 @@ class RoombyPolicyNet(nn.Module):
             attention["language"] = lang.attention
         return Command(q + seeds, lang.sentence, goal, attention)
 
+    def goal_numbers(self, ground: Tensor | None, grid: Tensor, pose: Tensor
+                     ) -> tuple[Tensor | None, Tensor | None]:
+        """(goal features [B, 4 or 5], goal distance [B, 1]), each None when its config is off.
+        """
+        feats = goal_features(ground, grid, self.cfg.goal_seen) \
+            if self.cfg.goal_features else None
+        dist = goal_distance(ground, pose.float()) if self.cfg.goal_distance else None
+        return feats, dist
+
+    def head_inputs(self, h: Tensor, sentence: Tensor, goal_logits: Tensor,
+                    feats: Tensor | None, dist: Tensor | None) -> Tensor:
+        """z = [memory output, sentence, goal features, task inputs, distance, distance x task
+        probabilities] (present parts only): the heads' input."""
+        parts = [h, sentence]
+        if feats is not None:
+            parts.append(feats)
+        if self.cfg.goal_task:
+            parts += task_inputs(goal_logits, feats)
+        if dist is not None:
+            parts.append(dist)
+            if self.cfg.goal_task:
+                parts.append(task_products(goal_logits, dist))
+        return torch.cat(parts, dim=-1)
+
+    def skill_logits(self, z: Tensor, goal_logits: Tensor) -> Tensor:
+        """[B, 3]. With `model.skill_per_task` the head's 3 x task-classes outputs mixed by the
+        goal head's first-step task probabilities (detached): a vacuum_under decision is made
+        by weights that vacuum_under trains, not by ones goto_object pulls towards stop."""
+        s = self.skill_head(z)
+        if not self.cfg.skill_per_task:
+            return s
+        p = torch.softmax(goal_logits.detach()[:, 0, : GOAL_SIZES[0]], dim=-1)
+        return (s.view(-1, GOAL_SIZES[0], len(SKILLS)) * p.unsqueeze(-1)).sum(1)
+
     def encode(self, obs: dict[str, Tensor], command: Command | None = None
-               ) -> tuple[Tensor, dict[str, Tensor], Command, Tensor, Tensor | None]:
+               ) -> tuple[Tensor, dict[str, Tensor], Command, Tensor,
+                          tuple[Tensor | None, Tensor | None]]:
         """obs (batch B) -> (memory input [B, 2d], attention, command, cell keys
-        [B, 2304, cell_dim], goal features [B, 4 or 5] or None)."""
+        [B, 2304, cell_dim], (goal features [B, 4 or 5], goal distance [B, 1]) or Nones)."""
         if command is None:
             command = self.encode_command(obs["instruction"])
         vis: PerceptionOut = self.perception(obs["rgb"], obs["depth"])
@@ -179,27 +231,25 @@ class RoombyPolicyNet(nn.Module):
         else:
             fused = torch.cat([q.mean(1), vis.tokens.mean(1), mp.tokens.mean(1)], dim=-1)
         parts = [fused, command.sentence, self.pose(obs["pose"].float())]
-        feats = goal_features(ground, obs["map"], self.cfg.goal_seen) \
-            if self.cfg.goal_features else None
-        if feats is not None:
-            parts.append(feats)
+        numbers = self.goal_numbers(ground, obs["map"], obs["pose"])
+        parts += [n for n in numbers if n is not None]
         x = self.fuse(torch.cat(parts, -1))
         if ground is not None:
             attention["goal_map"] = ground.flatten(1)
-        return x, attention, command, mp.cells, feats
+        return x, attention, command, mp.cells, numbers
 
     def heads(self, h: Tensor, sentence: Tensor, cells: Tensor, goal: Tensor,
-              ground: Tensor | None = None, feats: Tensor | None = None
+              ground: Tensor | None = None,
+              numbers: tuple[Tensor | None, Tensor | None] = (None, None)
               ) -> tuple[PolicyOutput, Tensor]:
         # Goal features reach the heads directly as well as through the memory: a linear path
         # from "the named thing is here" to the stop logit.
-        z = torch.cat([h, sentence] + ([feats] if feats is not None else [])
-                      + (task_inputs(goal, feats) if self.cfg.goal_task else []), dim=-1)
+        z = self.head_inputs(h, sentence, goal, *numbers)
         query = self.pointer_query(z).unsqueeze(1)
         pointer = self.pointer.scores(query, cells).squeeze(1)
         if ground is not None:
             pointer = pointer + self.ground_gain * ground
-        out = PolicyOutput(self.skill_head(z), pointer, self.value_head(z).squeeze(-1),
+        out = PolicyOutput(self.skill_logits(z, goal), pointer, self.value_head(z).squeeze(-1),
                            self.motor_head(z), goal)
         return out, torch.softmax(pointer, dim=-1)
 
@@ -217,11 +267,11 @@ class RoombyPolicyNet(nn.Module):
         then map tokens (cross_attention fusion), "pointer" [B, 2304] the pointer's softmax.
         `command`: `encode_command(obs["instruction"])` computed once per command (optional).
         """
-        x, attention, command, cells, feats = self.encode(obs, command)
+        x, attention, command, cells, numbers = self.encode(obs, command)
         start = None if episode_start is None else episode_start.view(1, -1)
         h, state = self.memory(x.unsqueeze(0), state, start)
         out, pointer = self.heads(h[0], command.sentence, cells, command.goal_logits,
-                                  attention.get("goal_map"), feats)
+                                  attention.get("goal_map"), numbers)
         attention["pointer"] = pointer
         return out, state, attention
 
@@ -230,10 +280,10 @@ class RoombyPolicyNet(nn.Module):
         """T decisions of B sequences: obs [T, B, ...] -> outputs [T, B, ...], final state."""
         t, b = obs["instruction"].shape[:2]
         flat = {k: v.reshape(t * b, *v.shape[2:]) for k, v in obs.items()}
-        x, attention, command, cells, feats = self.encode(flat)
+        x, attention, command, cells, numbers = self.encode(flat)
         h, state = self.memory(x.view(t, b, -1), state, episode_start)
         out, _ = self.heads(h.reshape(t * b, -1), command.sentence, cells, command.goal_logits,
-                            attention.get("goal_map"), feats)
+                            attention.get("goal_map"), numbers)
         return PolicyOutput(*(o.reshape(t, b, *o.shape[1:]) for o in out)), state
 
     def forward(self, obs: dict[str, Tensor], state: State, episode_start: Tensor | None = None

@@ -78,8 +78,8 @@ def test_fast_weights_parity_over_an_episode(fw_bundle: Path, fw_episode: Episod
     {"memory": "lstm", "attention": "additive"},
     {"memory": "none", "fusion": "concat", "pointer": "dot"},
     {"memory": "gru", "grounding": True, "goal_features": True, "goal_seen": True,
-     "goal_task": True},
-], ids=["gru", "lstm-additive", "none-concat-dotpointer", "gru-goalmap-features-seen-task"])
+     "goal_task": True, "goal_distance": True, "skill_per_task": True},
+], ids=["gru", "lstm-additive", "none-concat-dotpointer", "gru-goalmap-all-goal-inputs"])
 def test_other_memories_and_parts_parity(tmp_path: Path, cfg: dict) -> None:
     ck = make_checkpoint(tmp_path / "p.pt", **cfg)
     export_with_cli(ck, tmp_path / "bundle")

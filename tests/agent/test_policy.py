@@ -42,6 +42,8 @@ VARIANTS = {
     "goal-seen": {"grounding": True, "goal_features": True, "goal_seen": True},
     "goal-task": {"grounding": True, "goal_features": True, "goal_seen": True,
                   "goal_task": True},
+    "per-task": {"grounding": True, "goal_features": True, "goal_seen": True,
+                 "goal_task": True, "goal_distance": True, "skill_per_task": True},
 }
 
 
@@ -329,7 +331,7 @@ def test_goal_task_probabilities_reach_the_heads() -> None:
         wide.skill_head.weight[2, z + n_tasks + 4 * n_tasks + 3] = 3.0
         out, _, _ = wide.step(obs, wide.initial_state(2))
         p = torch.softmax(out.goal_logits[:, 0, :5], -1)
-        _, _, _, _, feats = wide.encode(obs)
+        _, _, _, _, (feats, _) = wide.encode(obs)
     assert feats[:, 4].abs().sum() > 0  # the map shows the (random) goal somewhere
     assert torch.allclose(out.skill_logits[:, 0], 4.0 * p[:, 1], atol=1e-5)
     assert torch.allclose(out.skill_logits[:, 2], 3.0 * feats[:, 4] * p[:, 3], atol=1e-5)
@@ -357,6 +359,57 @@ def test_goal_features_reach_the_skill_head_directly() -> None:
     cells = torch.zeros(2, MAP_SIZE * MAP_SIZE, cfg.cell_dim)
     feats = torch.tensor([[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0]])
     with torch.no_grad():
-        out, _ = net.heads(h, sentence, cells, torch.zeros(2, 2, 1), None, feats)
+        out, _ = net.heads(h, sentence, cells, torch.zeros(2, 2, 1), None, (feats, None))
     assert out.skill_logits[0, 0].item() == 0.0
     assert out.skill_logits[1, 0].item() == pytest.approx(5.0)
+
+
+def test_goal_distance_reads_the_distance_to_the_nearest_lit_cell() -> None:
+    """model.goal_distance: exp(-d / 0.5 m), d from the robot's centre to the nearest cell
+    square the goal map lights, a dimmer cell counting DISTANCE_PENALTY m further per unit."""
+    from agent.goal_map import DISTANCE_PENALTY, goal_distance
+    from sim.grid import MAP_RES
+
+    ground = torch.zeros(3, MAP_SIZE, MAP_SIZE)
+    ground[0, 10, 20] = 1.0      # cell square x in [5.0, 5.25], y in [2.5, 2.75]
+    ground[1, 10, 20] = 0.5      # the same cell, half lit
+    pose = torch.tensor([[5.1, 3.45, 1.0, 0.0]] * 3)  # inside the column, 0.7 m above the row
+    d = goal_distance(ground, pose)[:, 0]
+    assert MAP_RES * 20 <= 5.1 <= MAP_RES * 21
+    expect = torch.tensor([0.7, 0.7 + 0.5 * DISTANCE_PENALTY, DISTANCE_PENALTY])
+    assert torch.allclose(d, torch.exp(-expect / 0.5), atol=1e-5)  # nothing lit: >= 2 m away
+    # Diagonal: to the square's corner; inside the square: 0.
+    pose2 = torch.tensor([[4.7, 2.1, 1.0, 0.0], [5.2, 2.6, 0.0, 1.0]])
+    d2 = goal_distance(ground[:1].expand(2, -1, -1), pose2)[:, 0]
+    assert torch.allclose(d2, torch.exp(-torch.tensor([0.5, 0.0]) / 0.5), atol=1e-5)
+
+
+def test_per_task_skill_heads_widen_and_mix_by_the_task_reading() -> None:
+    """model.skill_per_task (+ goal_distance) widened from a goal_task checkpoint: every task's
+    copy of the skill head starts as the source's head, so the model computes what the source
+    did; afterwards the logits are the copies mixed by the goal head's first-step task
+    probabilities."""
+    from agent.checkpoint import widen_into
+
+    src = _net("goal-task").eval()
+    wide = RoombyPolicyNet(ModelConfig(**VARIANTS["per-task"])).eval()
+    grown = widen_into(wide, src)
+    assert {"skill_head.weight", "skill_head.bias", "fuse.0.weight"} <= set(grown)
+    assert wide.skill_head.out_features == 3 * SIZES[0]
+    obs = fake_obs(2)
+    obs["map"][:, SEMANTIC_START:] = (obs["map"][:, SEMANTIC_START:] > 0.9).float()
+    with torch.no_grad():
+        a, sa, _ = src.step(obs, src.initial_state(2))
+        b, sb, _ = wide.step(obs, wide.initial_state(2))
+        for x, y in zip(a, b, strict=True):
+            assert torch.allclose(x, y, atol=1e-5)
+        wide.skill_head.weight.zero_()
+        per_task = torch.randn(SIZES[0], 3)
+        wide.skill_head.bias.copy_(per_task.flatten())
+        out, _, _ = wide.step(obs, wide.initial_state(2))
+    p = torch.softmax(out.goal_logits[:, 0, : SIZES[0]], -1)
+    assert torch.allclose(out.skill_logits, p @ per_task, atol=1e-5)
+    with pytest.raises(ValueError, match="needs model.grounding"):
+        RoombyPolicyNet(ModelConfig(skill_per_task=True))
+    with pytest.raises(ValueError, match="goal_distance adds to model.goal_features"):
+        RoombyPolicyNet(ModelConfig(grounding=True, goal_distance=True))
