@@ -21,7 +21,8 @@ class TrainConfig:
     init_widen: bool = False
     """With `init`: build the model from the `model:` section instead of the checkpoint's, and
     copy the checkpoint's weights into it, zeros for inputs it lacked (e.g. `model.goal_seen`
-    turned on): training continues from exactly what the checkpoint computes."""
+    turned on), the skill head copied per task class for `model.skill_per_task`: training
+    continues from exactly what the checkpoint computes."""
     threads: int = 2
     """torch threads of the training process (DAgger's collection workers run while it waits)."""
 
