@@ -79,7 +79,7 @@ def widen_into(net: RoombyPolicyNet, source: RoombyPolicyNet) -> list[str]:
     `model.goal_seen` turned on): a weight whose input grew keeps `source`'s columns for the old
     inputs (which come first) and zeros for the new ones, so `net` starts out computing exactly
     what `source` computes. A layer split into copies per task class (`model.skill_per_task`:
-    k times the outputs, mixed by probabilities summing to one) starts with every copy equal to
+    k times the outputs, one copy used per decision) starts with every copy equal to
     `source`'s layer. Returns the widened weights' names; anything else that differs raises
     ValueError naming it."""
     own = net.state_dict()

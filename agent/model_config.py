@@ -63,8 +63,8 @@ class ModelConfig:
     within-k-cells features cannot tell 0.5 m from 0.75 m; goto_object needs 0.5 m, and the
     learner stopped 0.7-0.85 m away in held-out homes."""
     skill_per_task: bool = False
-    """With `grounding`: one skill head per task class of the command's first step, mixed by
-    the goal head's (detached) task probabilities. Traces of held-out vacuum_under failures
+    """With `grounding`: one skill head per task class of the command's first step; the goal
+    head's most likely task (detached) picks the one used. Traces of held-out vacuum_under failures
     without a named room showed the shared head navigate to the found target and stop on it,
     as goto_object does, where the expert cleaned; the memory's output outweighed the goal
     features' direct path."""
