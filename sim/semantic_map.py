@@ -86,7 +86,10 @@ class SemanticMap:
         self.seen[cell] = True
         t = types.reshape(-1)[idx]
         c = colors.reshape(-1)[idx]
-        on = np.flatnonzero(t | c)  # most pixels are floor and walls: count only the rest
+        keep = agreeing_pixels(types).reshape(-1)[idx]
+        # Most pixels are floor and walls: count only the rest, and only where the pixel's
+        # neighbours agree on its type (see `agreeing_pixels`).
+        on = np.flatnonzero((t | c).astype(bool) & keep)
         if len(on) == 0:
             return
         cells = cell[on]
@@ -132,6 +135,23 @@ class SemanticMap:
         out[k + 3, r, c] = 1.0
         out[SEMANTIC_START:] = self.semantic()
         return out
+
+
+def agreeing_pixels(types: np.ndarray) -> np.ndarray:
+    """[H, W] per-pixel classes -> [H, W] bool: every pixel of its 3 x 3 neighbourhood (those
+    inside the image) has its class. Why: perception misreads objects' edges, and a misread
+    edge pixel carries the depth of what lies behind it, so it lands up to 0.5 m beyond the
+    object, on the floor the robot approaches from: a policy that stopped at those cells
+    stopped short. On 4 held-out episodes with the learned perception this drops 98.6 % of the
+    object labels on floor and wall pixels, 16.5 % of the right ones (objects' own edges)."""
+    same = np.ones(types.shape, dtype=bool)
+    for dy, dx in ((0, 1), (1, -1), (1, 0), (1, 1)):  # each pair of neighbours once
+        a = types[max(dy, 0):, max(dx, 0): types.shape[1] + min(dx, 0)]
+        b = types[: types.shape[0] - dy, max(-dx, 0): types.shape[1] + min(-dx, 0)]
+        eq = a == b
+        same[max(dy, 0):, max(dx, 0): types.shape[1] + min(dx, 0)] &= eq
+        same[: types.shape[0] - dy, max(-dx, 0): types.shape[1] + min(-dx, 0)] &= eq
+    return same
 
 
 def relative_evidence(hits: np.ndarray) -> np.ndarray:

@@ -5,7 +5,13 @@ import numpy as np
 import pytest
 
 import sim  # noqa: F401
-from sim.semantic_map import EVIDENCE_SCALE, N_TYPES, SemanticMap, relative_evidence
+from sim.semantic_map import (
+    EVIDENCE_SCALE,
+    N_TYPES,
+    SemanticMap,
+    agreeing_pixels,
+    relative_evidence,
+)
 
 
 def test_relative_evidence_keeps_a_lone_class_and_damps_stray_hits() -> None:
@@ -42,3 +48,45 @@ def test_a_few_misread_pixels_do_not_light_their_colour() -> None:
     assert (1 - np.exp(-misread / EVIDENCE_SCALE)).max() > 0.9, \
         "evidence of each class on its own would light the misread colour"
     assert smap.semantic().shape[0] == N_TYPES + col.shape[0]
+
+
+def _agreeing_by_hand(types: np.ndarray) -> np.ndarray:
+    h, w = types.shape
+    out = np.zeros(types.shape, dtype=bool)
+    for r in range(h):
+        for c in range(w):
+            block = types[max(r - 1, 0): r + 2, max(c - 1, 0): c + 2]
+            out[r, c] = bool((block == types[r, c]).all())
+    return out
+
+
+def test_agreeing_pixels_are_those_whose_neighbours_share_their_class() -> None:
+    rng = np.random.default_rng(0)
+    for types in (rng.integers(0, 3, (60, 80)).astype(np.uint8),
+                  (rng.random((60, 80)) < 0.95).astype(np.uint8)):
+        assert (agreeing_pixels(types) == _agreeing_by_hand(types)).all()
+
+
+def test_a_misread_rim_around_an_object_lands_nowhere() -> None:
+    """An object's pixels with a one-pixel rim of another type around them (perception's
+    misread edges, which carry the depth behind the object): the object's type lights its
+    cells, the rim's type lights none; without the neighbourhood check it would."""
+    env = gym.make("Roomby/GoToObject-OneRoom-v0")
+    env.reset(seed=0)
+    u = env.unwrapped
+    smap = SemanticMap(u.grid, u.camera)
+    h, w = u.camera.height, u.camera.width
+    depth = np.full((h, w), 1.5, np.float32)
+    types = np.zeros((h, w), np.uint8)
+    colors = np.zeros((h, w), np.uint8)
+    types[19:41, 19:61] = 7          # the rim ...
+    types[20:40, 20:60] = 3          # ... around the object
+    colors[19:41, 19:61] = 2
+    smap.observe(types, colors, depth, u.world.pose())
+    env.close()
+    assert smap.type_hits[3].sum() > 100
+    assert smap.type_hits[7].sum() == 0
+    assert smap.type_evidence()[6].max() == 0.0
+    assert (~agreeing_pixels(types)[19:41, 19:61]).sum() >= 2 * (42 + 22) - 4  # the rim
+    # ... of which the projected pixels would have been counted without the check.
+    assert (types.reshape(-1)[u.camera._sampled] == 7).sum() >= 20
