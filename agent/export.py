@@ -246,7 +246,8 @@ def metadata(net: RoombyPolicyNet, camera: CameraSpec, fp16: bool, checkpoint: d
         "map": {"extent": EXTENT, "size": MAP_SIZE, "res": MAP_RES, "fine_res": FINE_RES,
                 "channels": list(MAP_CHANNELS), "evidence_scale": EVIDENCE_SCALE,
                 "evidence": "hits / most-hit class's hits * (1 - exp(-most hits / scale)), "
-                            "per cell, types and colours apart (sim.semantic_map)",
+                            "per cell, types and colours apart; a pixel counts only where its "
+                            "3x3 neighbours share its type (sim.semantic_map)",
                 "types": list(FURNITURE_TYPES), "colors": list(COLOR_NAMES),
                 "rooms": list(ROOM_TYPES), "cell": "row * size + col, row = y / res"},
         "skills": {"names": list(SKILLS), "robot_radius": ROBOT_RADIUS,
