@@ -89,7 +89,8 @@ def goal_distance(ground: Tensor, pose: Tensor) -> Tensor:
     goal map, each cell counted DISTANCE_PENALTY metres further per unit of goal-map value it lacks.
     Why: the within-k-cells features see the robot's cell, not its place inside it, and
     "within 2 cells" spans 0.5-0.75 m: the learner stopped 0.7-0.85 m from targets that need
-    0.5 m (held-out traces). This one reads the distance itself."""
+    0.5 m (held-out traces). This one reads the distance itself. (Alone it did not fix them:
+    misread edge pixels lit cells beyond the footprints; `sim.semantic_map.agreeing_pixels`.)"""
     centres = (torch.arange(MAP_SIZE, dtype=ground.dtype, device=ground.device) + 0.5) * MAP_RES
     # Distance from a point to a square of side MAP_RES, per axis: 0 inside it.
     dx = ((pose[:, :1] - centres).abs() - 0.5 * MAP_RES).clamp(min=0.0)          # [B, W]

@@ -181,7 +181,7 @@ class RoombyPolicyNet(nn.Module):
         dist = goal_distance(ground, pose.float()) if self.cfg.goal_distance else None
         return feats, dist
 
-    def head_inputs(self, h: Tensor, sentence: Tensor, goal_logits: Tensor,
+    def head_inputs(self, h: Tensor, sentence: Tensor, goal_logits: Tensor | None,
                     feats: Tensor | None, dist: Tensor | None) -> Tensor:
         """z = [memory output, sentence, goal features, task inputs, distance, distance x task
         probabilities] (present parts only): the heads' input."""
@@ -196,7 +196,7 @@ class RoombyPolicyNet(nn.Module):
                 parts.append(task_products(goal_logits, dist))
         return torch.cat(parts, dim=-1)
 
-    def skill_logits(self, z: Tensor, goal_logits: Tensor) -> Tensor:
+    def skill_logits(self, z: Tensor, goal_logits: Tensor | None) -> Tensor:
         """[B, 3]. With `model.skill_per_task` the head's 3 x task-classes outputs, of which the
         copy of the goal head's most likely first-step task is used (detached; ties averaged):
         a vacuum_under decision is made by weights that vacuum_under trains, not by ones
