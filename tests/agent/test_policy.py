@@ -279,6 +279,21 @@ def test_goal_features_near_are_the_largest_goal_value_within_k_cells() -> None:
             assert feats[i].item() == window.max().item(), (r, c, k)
 
 
+def _assert_same_decisions(src: RoombyPolicyNet, wide: RoombyPolicyNet
+                           ) -> dict[str, torch.Tensor]:
+    """A widened model decides as its source did (outputs and memory state); -> the obs used
+    (a map whose semantic layer lights a few cells, so the goal numbers are not all zero)."""
+    obs = fake_obs(2)
+    obs["map"][:, SEMANTIC_START:] = (obs["map"][:, SEMANTIC_START:] > 0.9).float()
+    with torch.no_grad():
+        a, sa, _ = src.step(obs, src.initial_state(2))
+        b, sb, _ = wide.step(obs, wide.initial_state(2))
+    for x, y in zip(a, b, strict=True):
+        assert torch.allclose(x, y, atol=1e-5)
+    assert torch.allclose(sa[0], sb[0], atol=1e-6)
+    return obs
+
+
 def test_a_checkpoint_widens_into_a_model_with_more_inputs() -> None:
     """train.init_widen: goal_seen adds an input to the fuse layer and the heads; the widened
     model computes what the source computed until training moves the new weights."""
@@ -289,14 +304,7 @@ def test_a_checkpoint_widens_into_a_model_with_more_inputs() -> None:
     grown = widen_into(wide, src)
     assert set(grown) == {"fuse.0.weight", "skill_head.weight", "motor_head.weight",
                           "value_head.0.weight", "pointer_query.weight"}
-    obs = fake_obs(2)
-    obs["map"][:, SEMANTIC_START:] = (obs["map"][:, SEMANTIC_START:] > 0.9).float()
-    with torch.no_grad():
-        a, sa, _ = src.step(obs, src.initial_state(2))
-        b, sb, _ = wide.step(obs, wide.initial_state(2))
-    for x, y in zip(a, b, strict=True):
-        assert torch.allclose(x, y, atol=1e-6)
-    assert torch.allclose(sa[0], sb[0], atol=1e-6)
+    _assert_same_decisions(src, wide)
     with pytest.raises(ValueError, match="more than their input widths"):
         widen_into(_net("default"), src)
 
@@ -395,13 +403,8 @@ def test_per_task_skill_heads_widen_and_follow_the_task_reading() -> None:
     grown = widen_into(wide, src)
     assert {"skill_head.weight", "skill_head.bias", "fuse.0.weight"} <= set(grown)
     assert wide.skill_head.out_features == 3 * SIZES[0]
-    obs = fake_obs(2)
-    obs["map"][:, SEMANTIC_START:] = (obs["map"][:, SEMANTIC_START:] > 0.9).float()
+    obs = _assert_same_decisions(src, wide)
     with torch.no_grad():
-        a, sa, _ = src.step(obs, src.initial_state(2))
-        b, sb, _ = wide.step(obs, wide.initial_state(2))
-        for x, y in zip(a, b, strict=True):
-            assert torch.allclose(x, y, atol=1e-5)
         wide.skill_head.weight.zero_()
         per_task = torch.randn(SIZES[0], 3, generator=torch.Generator().manual_seed(0))
         wide.skill_head.bias.copy_(per_task.flatten())

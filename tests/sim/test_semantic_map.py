@@ -25,13 +25,18 @@ def test_relative_evidence_keeps_a_lone_class_and_damps_stray_hits() -> None:
     assert (e[:, 2] == 0).all() and (e >= 0).all() and (e <= 1).all()
 
 
+def _empty_map() -> tuple[gym.Env, SemanticMap]:
+    """A real env's home and camera, and a fresh semantic map for them."""
+    env = gym.make("Roomby/GoToObject-OneRoom-v0")
+    env.reset(seed=0)
+    return env, SemanticMap(env.unwrapped.grid, env.unwrapped.camera)
+
+
 def test_a_few_misread_pixels_do_not_light_their_colour() -> None:
     """One frame of a wall of one type and colour, with 3 % of its pixels read as another
     colour: the map shows the main colour, and the misread one barely."""
-    env = gym.make("Roomby/GoToObject-OneRoom-v0")
-    env.reset(seed=0)
+    env, smap = _empty_map()
     u = env.unwrapped
-    smap = SemanticMap(u.grid, u.camera)
     h, w = u.camera.height, u.camera.width
     depth = np.full((h, w), 1.2, np.float32)
     types = np.full((h, w), 3, np.uint8)
@@ -71,10 +76,8 @@ def test_a_misread_rim_around_an_object_lands_nowhere() -> None:
     """An object's pixels with a one-pixel rim of another type around them (perception's
     misread edges, which carry the depth behind the object): the object's type lights its
     cells, the rim's type lights none; without the neighbourhood check it would."""
-    env = gym.make("Roomby/GoToObject-OneRoom-v0")
-    env.reset(seed=0)
+    env, smap = _empty_map()
     u = env.unwrapped
-    smap = SemanticMap(u.grid, u.camera)
     h, w = u.camera.height, u.camera.width
     depth = np.full((h, w), 1.5, np.float32)
     types = np.zeros((h, w), np.uint8)
