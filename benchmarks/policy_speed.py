@@ -101,8 +101,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def describe(cfg: ModelConfig) -> str:
-    parts = [f"memory {cfg.memory}"] + [k for k in ("grounding", "goal_features", "goal_seen",
-                                                    "goal_task") if getattr(cfg, k, False)]
+    flags = ("grounding", "goal_features", "goal_seen", "goal_task", "goal_distance",
+             "skill_per_task")
+    parts = [f"memory {cfg.memory}"] + [k for k in flags if getattr(cfg, k, False)]
     return ", ".join(parts)
 
 
