@@ -73,19 +73,11 @@ def task_probs(goal_logits: Tensor) -> Tensor:
     return torch.softmax(task, dim=-1).flatten(1)
 
 
-def task_inputs(goal_logits: Tensor, feats: Tensor | None) -> list[Tensor]:
-    """The heads' inputs of `model.goal_task`: the task probabilities and, with goal features,
-    their products with every feature ([B, F * slots * classes]): "the named thing is here"
-    means stop for goto_object and clean for vacuum_under, an AND a linear head cannot form."""
-    t = task_probs(goal_logits)
-    if feats is None:
-        return [t]
-    return [t, task_products(goal_logits, feats)]
-
-
-def task_products(goal_logits: Tensor, feats: Tensor) -> Tensor:
-    """[B, F] features -> [B, F * slots * classes]: each times every task probability."""
-    return (feats.unsqueeze(2) * task_probs(goal_logits).unsqueeze(1)).flatten(1)
+def task_products(probs: Tensor, feats: Tensor) -> Tensor:
+    """[B, T] task probabilities, [B, F] features -> [B, F * T]: every feature times every task
+    probability (`model.goal_task`): "the named thing is here" means stop for goto_object and
+    clean for vacuum_under, an AND a linear head cannot form."""
+    return (feats.unsqueeze(2) * probs.unsqueeze(1)).flatten(1)
 
 
 def split_goal_logits(goal_logits: Tensor) -> list[Tensor]:
@@ -188,12 +180,15 @@ class RoombyPolicyNet(nn.Module):
         parts = [h, sentence]
         if feats is not None:
             parts.append(feats)
-        if self.cfg.goal_task:
-            parts += task_inputs(goal_logits, feats)
+        probs = task_probs(goal_logits) if self.cfg.goal_task else None
+        if probs is not None:
+            parts.append(probs)
+            if feats is not None:
+                parts.append(task_products(probs, feats))
         if dist is not None:
             parts.append(dist)
-            if self.cfg.goal_task:
-                parts.append(task_products(goal_logits, dist))
+            if probs is not None:
+                parts.append(task_products(probs, dist))
         return torch.cat(parts, dim=-1)
 
     def skill_logits(self, z: Tensor, goal_logits: Tensor | None) -> Tensor:

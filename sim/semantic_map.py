@@ -86,10 +86,12 @@ class SemanticMap:
         self.seen[cell] = True
         t = types.reshape(-1)[idx]
         c = colors.reshape(-1)[idx]
-        keep = agreeing_pixels(types).reshape(-1)[idx]
         # Most pixels are floor and walls: count only the rest, and only where the pixel's
         # neighbours agree on its type (see `agreeing_pixels`).
-        on = np.flatnonzero((t | c).astype(bool) & keep)
+        on = np.flatnonzero(t | c)
+        if len(on) == 0:
+            return
+        on = on[agreeing_pixels(types, idx[on])]
         if len(on) == 0:
             return
         cells = cell[on]
@@ -137,20 +139,28 @@ class SemanticMap:
         return out
 
 
-def agreeing_pixels(types: np.ndarray) -> np.ndarray:
-    """[H, W] per-pixel classes -> [H, W] bool: every pixel of its 3 x 3 neighbourhood (those
-    inside the image) has its class. Why: perception misreads objects' edges, and a misread
-    edge pixel carries the depth of what lies behind it, so it lands up to 0.5 m beyond the
-    object, on the floor the robot approaches from: a policy that stopped at those cells
-    stopped short. On 4 held-out episodes with the learned perception this drops 98.6 % of the
-    object labels on floor and wall pixels, 16.5 % of the right ones (objects' own edges)."""
-    same = np.ones(types.shape, dtype=bool)
-    for dy, dx in ((0, 1), (1, -1), (1, 0), (1, 1)):  # each pair of neighbours once
-        a = types[max(dy, 0):, max(dx, 0): types.shape[1] + min(dx, 0)]
-        b = types[: types.shape[0] - dy, max(-dx, 0): types.shape[1] + min(-dx, 0)]
-        eq = a == b
-        same[max(dy, 0):, max(dx, 0): types.shape[1] + min(dx, 0)] &= eq
-        same[: types.shape[0] - dy, max(-dx, 0): types.shape[1] + min(-dx, 0)] &= eq
+def agreeing_pixels(types: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+    """[H, W] per-pixel classes, flat pixel indices -> bool per pixel: every pixel of its 3 x 3
+    neighbourhood (those inside the image) has its class. Why: perception misreads objects'
+    edges, and a misread edge pixel carries the depth of what lies behind it, so it lands up to
+    0.5 m beyond the object, on the floor the robot approaches from: a policy that stopped at
+    those cells stopped short. On 4 held-out episodes with the learned perception this drops
+    98.6 % of the object labels on floor and wall pixels, 16.5 % of the right ones (objects' own
+    edges). Checked only at the pixels asked for (the projected, labelled ones: about 560 of
+    4 800 on a frame half full of furniture, 49 against 63 us for the whole image)."""
+    h, w = types.shape
+    # Edge-padded copy: a neighbour outside the image repeats one inside it, which is also a
+    # neighbour of the pixel (or the pixel itself), so it never disagrees on its own.
+    padded = np.empty((h + 2, w + 2), dtype=types.dtype)
+    padded[1:-1, 1:-1] = types
+    padded[0, 1:-1], padded[-1, 1:-1] = types[0], types[-1]
+    padded[:, 0], padded[:, -1] = padded[:, 1], padded[:, -2]
+    flat = padded.reshape(-1)
+    at = pixels + (pixels // w) * 2 + (w + 3)  # the same pixels in the padded image
+    own = flat[at]
+    same = np.ones(len(pixels), dtype=bool)
+    for step in (-(w + 3), -(w + 2), -(w + 1), -1, 1, w + 1, w + 2, w + 3):
+        same &= flat[at + step] == own
     return same
 
 

@@ -69,7 +69,9 @@ def test_agreeing_pixels_are_those_whose_neighbours_share_their_class() -> None:
     rng = np.random.default_rng(0)
     for types in (rng.integers(0, 3, (60, 80)).astype(np.uint8),
                   (rng.random((60, 80)) < 0.95).astype(np.uint8)):
-        assert (agreeing_pixels(types) == _agreeing_by_hand(types)).all()
+        every = np.arange(types.size)
+        assert (agreeing_pixels(types, every).reshape(types.shape)
+                == _agreeing_by_hand(types)).all()
 
 
 def test_a_misread_rim_around_an_object_lands_nowhere() -> None:
@@ -90,6 +92,7 @@ def test_a_misread_rim_around_an_object_lands_nowhere() -> None:
     assert smap.type_hits[3].sum() > 100
     assert smap.type_hits[7].sum() == 0
     assert smap.type_evidence()[6].max() == 0.0
-    assert (~agreeing_pixels(types)[19:41, 19:61]).sum() >= 2 * (42 + 22) - 4  # the rim
+    agree = agreeing_pixels(types, np.arange(h * w)).reshape(h, w)
+    assert (~agree[19:41, 19:61]).sum() >= 2 * (42 + 22) - 4  # the rim
     # ... of which the projected pixels would have been counted without the check.
     assert (types.reshape(-1)[u.camera._sampled] == 7).sum() >= 20
