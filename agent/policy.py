@@ -36,7 +36,7 @@ from agent.perception import PerceptionNet, PerceptionOut
 from sim.actions import SKILLS
 from sim.semantic_map import MAP_CHANNELS
 
-N_MOTOR = 4  # the motor env's Discrete(4): stop, forward, left, right
+N_MOTOR = 4  # the motor env's Discrete(4): forward, left, right, stop
 POSE_DIM = 16
 
 

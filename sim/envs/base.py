@@ -10,14 +10,17 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from sim.actions import CLEAN, NAVIGATE, OBJECT_SNAP
 from sim.camera import CameraSpec
+from sim.catalog import CLEAN_RADIUS, FLAT, FURNITURE, RAISED
 from sim.dirt import Dirt
-from sim.grid import EXTENT, FINE, MAP, MAP_SIZE, HomeGrid
+from sim.grid import EXTENT, FINE, FINE_RES, MAP, MAP_SIZE, HomeGrid
 from sim.home import Home, HomeError
 from sim.home_generator import generate_home_and_grid
 from sim.language import MAX_TOKENS, VOCAB, encode, validate_goal
 from sim.progress import GoalProgress
 from sim.semantic_map import MAP_CHANNELS, Perception, SemanticMap
+from sim.skills import CleanSkill, GridFrame, NavigateSkill
 from sim.tasks import FAMILIES, TASKS, Split, goal_steps, task_for
 from sim.world import World
 
@@ -293,6 +296,35 @@ class RoombyBaseEnv(gym.Env):
         """Where navigating to a map cell ends: the reachable point nearest its centre."""
         r, c = self.grid.nearest_reachable(*self.cell_center(cell))
         return FINE.to_world(r, c)
+
+    def region_at(self, cell: int) -> np.ndarray:
+        """The floor a clean at `cell` covers: a raised object or rug there, else its room."""
+        x, y = self.cell_center(cell)
+        best, best_d = None, OBJECT_SNAP
+        for f in self.home.furniture:
+            if FURNITURE[f.type].kind not in (RAISED, FLAT):
+                continue
+            x0, y0, x1, y1 = f.footprint
+            d = float(np.hypot(max(x0 - x, 0, x - x1), max(y0 - y, 0, y - y1)))
+            if d <= best_d:
+                best, best_d = f, d
+        if best is not None:
+            return self.grid.footprint_mask(best) & self.grid.floor
+        room = self.home.room_at(x, y)
+        if room is None:
+            return np.zeros_like(self.grid.floor)
+        return self.grid.room_mask(room) & self.grid.floor
+
+    def skill_runner(self, skill: int, cell: int) -> NavigateSkill | CleanSkill:
+        """The classical skill a (navigate | clean, cell) decision runs: it turns the robot's
+        pose into (v, w) commands, one control period at a time."""
+        frame = GridFrame(origin=(0.0, 0.0), res=FINE_RES, shape=FINE.shape)
+        if skill == NAVIGATE:
+            return NavigateSkill(frame, self.grid.reachable, self.landing(cell))
+        if skill == CLEAN:
+            return CleanSkill(frame, self.grid.reachable, self.region_at(cell),
+                              radius=CLEAN_RADIUS)
+        raise ValueError(f"skill {skill} runs no motion (navigate {NAVIGATE}, clean {CLEAN})")
 
 
 def _copy_goal(goal: dict) -> dict:

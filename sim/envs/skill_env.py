@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from gymnasium import spaces
 
 from sim.actions import CLEAN, N_CELLS, NAVIGATE, OBJECT_SNAP, SKILLS, STOP
-from sim.catalog import CLEAN_RADIUS, FLAT, FURNITURE, RAISED
 from sim.envs.base import RoombyBaseEnv
-from sim.grid import FINE, FINE_RES
-from sim.skills import CleanSkill, GridFrame, NavigateSkill
 
 __all__ = ["CLEAN", "N_CELLS", "NAVIGATE", "OBJECT_SNAP", "SKILLS", "STOP", "RoombySkillEnv"]
 
@@ -55,25 +51,6 @@ class RoombySkillEnv(RoombyBaseEnv):
         self.render_every = render_every
         self.max_periods = max_periods
         self.action_space = spaces.MultiDiscrete([len(SKILLS), N_CELLS])
-        self._frame_ref = GridFrame(origin=(0.0, 0.0), res=FINE_RES, shape=FINE.shape)
-
-    def region_at(self, cell: int) -> np.ndarray:
-        """The floor a clean at `cell` covers: a raised object or rug there, else its room."""
-        x, y = self.cell_center(cell)
-        best, best_d = None, OBJECT_SNAP
-        for f in self.home.furniture:
-            if FURNITURE[f.type].kind not in (RAISED, FLAT):
-                continue
-            x0, y0, x1, y1 = f.footprint
-            d = float(np.hypot(max(x0 - x, 0, x - x1), max(y0 - y, 0, y - y1)))
-            if d <= best_d:
-                best, best_d = f, d
-        if best is not None:
-            return self.grid.footprint_mask(best) & self.grid.floor
-        room = self.home.room_at(x, y)
-        if room is None:
-            return np.zeros_like(self.grid.floor)
-        return self.grid.room_mask(room) & self.grid.floor
 
     def _run(self, skill) -> None:
         since = 0
@@ -105,12 +82,7 @@ class RoombySkillEnv(RoombyBaseEnv):
             terminated = True
             reward += 1.0 if pr.stop((x, y), self.dirt.cleaned) else -0.2
         else:
-            if skill == NAVIGATE:
-                runner = NavigateSkill(self._frame_ref, self.grid.reachable, self.landing(cell))
-            else:
-                runner = CleanSkill(self._frame_ref, self.grid.reachable, self.region_at(cell),
-                                    radius=CLEAN_RADIUS)
-            self._run(runner)
+            self._run(self.skill_runner(skill, cell))
             x, y, _ = self.world.pose()
             if pr.index == before_step and vacuuming:
                 reward += pr.region_coverage(self.dirt.cleaned) - before_cov
