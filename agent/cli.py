@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--episodes", type=int, default=100, help="episodes per family (default 100)")
     p.add_argument("--families", default=FAMILIES,
                    help=f"comma-separated families (default: {FAMILIES})")
+    p.add_argument("--env", metavar="ID", help="collect this registered id only; a -Motor id "
+                                               "records the motor expert's wheel actions")
     p.add_argument("--split", default=None, help="default: env.split (train)")
     p.add_argument("--seed", type=int, default=0, help="first episode seed (default 0)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
@@ -431,7 +433,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
             from agent.checkpoint import load_checkpoint
 
             load_checkpoint(path)  # a bad checkpoint fails here, not in every worker
-    jobs = plan_jobs(args.out, cfg.env, _family_ids(args.families), args.episodes, args.seed,
+    env_ids = [args.env] if args.env else _family_ids(args.families)
+    jobs = plan_jobs(args.out, cfg.env, env_ids, args.episodes, args.seed,
                      args.frame_every, args.policy, args.beta, args.perception)
     meta = {"command": "roomby " + " ".join(args.argv), "split": cfg.env.split,
             "policy": args.policy or "expert", "beta": args.beta,

@@ -24,6 +24,8 @@ import numpy as np
 
 from agent.cell_targets import label_episode
 from agent.demonstrations import ShardWriter
+from agent.episode import is_motor
+from sim.actions import N_CELLS
 from sim.config import EnvConfig
 
 EPISODES_PER_SHARD = 10
@@ -53,7 +55,8 @@ def record_episode(env: Any, expert: Any, seed: int, learner: Any = None, beta: 
            np.ndarray]:
     """Run one episode, the expert labelling every decision -> (record, observations, expert
     actions, frames, acceptable cells [N, 2304], has_set [N]). `learner` (a policy callable
-    with `reset`) decides when given."""
+    with `reset`) decides when given. In the motor-level env a decision is a control period and
+    an action a wheel action; no cell sets (all False)."""
     base = env.unwrapped
     frames: list[tuple] = []
     count = [0]
@@ -84,7 +87,11 @@ def record_episode(env: Any, expert: Any, seed: int, learner: Any = None, beta: 
                 if mix.random() >= beta:
                     action = mine
             obs, _, terminated, truncated, info = env.step(action)
-        accept, has_set = label_episode(env, step_index, actions)
+        if is_motor(env):
+            accept = np.zeros((len(actions), N_CELLS), bool)
+            has_set = np.zeros(len(actions), bool)
+        else:
+            accept, has_set = label_episode(env, step_index, actions)
     finally:
         base.on_sense = None
     m = base.metrics()
@@ -101,17 +108,19 @@ def _run_job(job: CollectJob) -> dict[str, Any]:
 
     from agent.learned_policy import LearnedPolicy
     from sim.expert import Expert
+    from sim.motor_expert import MotorExpert
 
     torch.set_num_threads(1)
-    learner = LearnedPolicy.load(job.policy) if job.policy else None
+    cfg = EnvConfig(**{**job.env, "id": job.env_id})
+    motor = cfg.level == "motor"
+    learner = LearnedPolicy.load(job.policy, motor=motor) if job.policy else None
     env_kwargs: dict[str, Any] = {}
     if job.perception != "oracle":
         perceiver = learner if job.perception == job.policy and learner else \
             LearnedPolicy.load(job.perception)
         env_kwargs["perception"] = perceiver.perception()
-    cfg = EnvConfig(**{**job.env, "id": job.env_id})
     env = cfg.make(**env_kwargs)
-    expert = Expert(env)
+    expert = MotorExpert(env) if motor else Expert(env)
     writer = ShardWriter()
     try:
         for seed in job.seeds:

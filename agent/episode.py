@@ -43,21 +43,27 @@ def env_overrides(policy: str, perception: str | None) -> dict[str, Any]:
     return {"perception": LearnedPolicy.load(ckpt).perception()}
 
 
+def is_motor(env: gym.Env) -> bool:
+    """Whether the env is motor-level (wheel actions every period) rather than skill-level."""
+    from sim.envs.motor_env import RoombyMotorEnv
+
+    return isinstance(env.unwrapped, RoombyMotorEnv)
+
+
 def make_policy(name: str, env: gym.Env, seed: int | None = None) -> Policy:
     """A policy by name: 'learned' (the shipped checkpoint), a checkpoint path, 'expert'
     (sim.expert, privileged) or 'random' (uniform actions)."""
     ckpt = checkpoint_of(name)
+    motor = is_motor(env)
     if ckpt is not None:
         from agent.learned_policy import LearnedPolicy
 
-        return LearnedPolicy.load(ckpt)
+        return LearnedPolicy.load(ckpt, motor=motor)
     if name == "expert":
-        from sim.envs.skill_env import RoombySkillEnv
         from sim.expert import Expert
+        from sim.motor_expert import MotorExpert
 
-        if not isinstance(env.unwrapped, RoombySkillEnv):
-            raise ValueError("the expert drives the skill-level env; pick an id without -Motor")
-        expert = Expert(env)
+        expert = MotorExpert(env) if motor else Expert(env)
         return lambda obs: expert.act(env)
     if name == "random":
         space = env.action_space

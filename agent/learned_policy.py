@@ -1,5 +1,8 @@
 """A trained `RoombyPolicyNet` as an env policy: observation in, skill-level action out.
 
+With `motor=True` it drives the motor-level env instead: the motor head's wheel action every
+control period (the two-level design's ablation); the memory then runs once per period.
+
 It keeps what an episode needs between decisions: the memory state, the encoded command
 (computed once per instruction) and the cells that led nowhere. Call `reset()` at the start of
 every episode (`run_episode` does). The last decision's attention is kept for pictures
@@ -31,16 +34,18 @@ DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "roomby.p
 class LearnedPolicy:
     """Greedy (or sampled, with a generator) decisions of a policy network."""
 
-    def __init__(self, net: RoombyPolicyNet, rng: np.random.Generator | None = None):
+    def __init__(self, net: RoombyPolicyNet, rng: np.random.Generator | None = None,
+                 motor: bool = False):
         self.net = net.eval()
         self.rng = rng
+        self.motor = motor
         self.reset()
 
     @classmethod
-    def load(cls, path: str | Path = DEFAULT_CHECKPOINT, rng: np.random.Generator | None = None
-             ) -> LearnedPolicy:
+    def load(cls, path: str | Path = DEFAULT_CHECKPOINT, rng: np.random.Generator | None = None,
+             motor: bool = False) -> LearnedPolicy:
         net, meta = load_checkpoint(path)
-        policy = cls(net, rng)
+        policy = cls(net, rng, motor)
         policy.meta = meta
         return policy
 
@@ -57,7 +62,7 @@ class LearnedPolicy:
         self.last_attention: dict[str, np.ndarray] = {}
 
     @torch.no_grad()
-    def __call__(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+    def __call__(self, obs: dict[str, np.ndarray]) -> np.ndarray | int:
         t = obs_to_tensors(obs)
         tokens = np.asarray(obs["instruction"])
         if self._command is None or not np.array_equal(tokens, self._tokens):
@@ -65,6 +70,9 @@ class LearnedPolicy:
             self._command = self.net.encode_command(t["instruction"])
         out, self.state, attention = self.net.step(t, self.state, command=self._command)
         self.last_attention = {k: v[0].numpy() for k, v in attention.items()}
+        if self.motor:
+            logits = out.motor_logits[0]
+            return int(logits.argmax()) if self.rng is None else _sample(logits, self.rng)
         xy = np.asarray(obs["pose"], np.float32).reshape(-1)[:2]
         if self._last is not None and np.hypot(*(xy - self._last[1])) < STUCK:
             self.blocked.add(self._last[0])

@@ -21,6 +21,12 @@ from torch import Tensor, nn
 State = Tensor | tuple[Tensor, ...]
 
 
+def detach_state(state: State) -> State:
+    """The state cut from the graph: truncated back-propagation carries it into the next chunk
+    without back-propagating into the last."""
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
 def _reset(state: State, start: Tensor | None) -> State:
     """Zero the state of the batch entries where `start` [B] is set."""
     if start is None:

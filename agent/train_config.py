@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass
@@ -36,8 +37,18 @@ class TrainConfig:
     perception_background: float = 0.3
     """Loss weight of "none" pixels relative to furniture pixels."""
 
+    level: Literal["skill", "motor"] = "skill"
+    """skill: the skill and pointer heads imitate decisions (the design). motor: the motor head
+    imitates wheel actions every control period, from demonstrations of a -Motor env id (the
+    two-level ablation; behaviour cloning only)."""
     bc_epochs: int = 15
     """Stage 2: behaviour-cloning passes over all demonstration episodes."""
+    bc_minutes: float = 0.0
+    """Stop each behaviour-cloning stage after this many minutes (a budget that ablations share
+    across levels); 0: no limit."""
+    motor_chunk: int = 32
+    """Motor level: control periods per truncated back-propagation chunk (the memory state is
+    carried across chunks of an episode)."""
     batch_episodes: int = 16
     """Whole episodes per update (truncated BPTT = the episode: they are short)."""
     lr: float = 0.001

@@ -29,6 +29,8 @@ from agent.checkpoint import load_checkpoint, save_checkpoint, widen_into
 from agent.config import RoombyConfig, to_dict
 from agent.demonstrations import Demonstrations, load_demonstrations
 from agent.imitation import bc_loss, episode_batches
+from agent.memory import detach_state
+from agent.motor_imitation import action_weights, motor_batches, motor_loss
 from agent.perception_fit import cosine_schedule, fit_perception, perception_accuracy
 from agent.policy import RoombyPolicyNet
 from agent.train_log import TrainLog
@@ -53,6 +55,11 @@ class Trainer:
                  resume: bool = False, progress: bool = True):
         self.cfg, self.tc = cfg, cfg.train
         self.dagger_ids = dagger_env_ids(self.tc.dagger_families)  # a typo fails before any work
+        if self.tc.level == "motor" and (self.tc.dagger_rounds or self.tc.ppo_steps):
+            raise ValueError("train.level=motor trains behaviour cloning only: set "
+                             "train.dagger_rounds=0 and train.ppo_steps=0")
+        if self.tc.motor_chunk < 1:
+            raise ValueError(f"train.motor_chunk must be at least 1, got {self.tc.motor_chunk}")
         self.out = Path(out)
         self.command = command
         self.progress = progress
@@ -91,6 +98,8 @@ class Trainer:
             self._say(f"stage {name}")
             if name == "perception":
                 figures = self.train_perception(net)
+            elif name == "bc" and self.tc.level == "motor":
+                figures = self.train_motor_bc(net, self._data(), self.tc.bc_epochs)
             elif name == "bc":
                 figures = self.train_bc(net, self._data(), self.tc.bc_epochs, name)
             elif name == "ppo":
@@ -132,10 +141,10 @@ class Trainer:
         eps = [i for i, s in enumerate(demos.episode_slices) if s.stop > s.start]
         if not eps:
             raise ValueError(f"no decisions in {self.tc.data}: collect demonstrations first")
-        if self.tc.freeze_perception:
-            for name, p in net.perception.named_parameters():
-                p.requires_grad = name.startswith("to_tokens")
-        params = [p for p in net.parameters() if p.requires_grad]
+        if demos.decisions["action"].ndim == 1:
+            raise ValueError(f"the demonstrations in {self.tc.data} are motor-level (wheel "
+                             "actions): train them with --set train.level=motor")
+        params = self._bc_params(net)
         opt = torch.optim.Adam(params, lr=self.tc.lr)
         per_epoch = math.ceil(len(eps) / self.tc.batch_episodes)
         sched = cosine_schedule(opt, epochs * per_epoch)
@@ -143,9 +152,14 @@ class Trainer:
         step0 = self.log.last_step("bc/loss")
         step, running = step0, {}
         bar = self._bar(range(epochs * per_epoch), tag)
+        deadline = self._deadline()
         for epoch in range(epochs):
+            if time.time() > deadline:
+                break
             for batch in episode_batches(demos, self.tc.batch_episodes, self.rng,
                                          self.tc.word_dropout):
+                if time.time() > deadline:
+                    break
                 loss, figures = bc_loss(net, batch, self.tc.pointer_sigma, self.tc.goal_weight)
                 opt.zero_grad()
                 loss.backward()
@@ -165,7 +179,69 @@ class Trainer:
         bar.close()
         net.eval()
         return {"episodes": len(eps), "decisions": demos.n_decisions, "updates": step - step0,
+                "epochs": round((step - step0) / per_epoch, 2),
                 **{k: round(v, 4) for k, v in running.items()}}
+
+    def train_motor_bc(self, net: RoombyPolicyNet, demos: Demonstrations, epochs: int
+                       ) -> dict[str, Any]:
+        """Stage 2 at the motor level (`agent.motor_imitation`): chunks of control periods,
+        the memory state carried across an episode's chunks."""
+        weights = action_weights(demos)
+        params = self._bc_params(net)
+        opt = torch.optim.Adam(params, lr=self.tc.lr)
+        n_eps = sum(s.stop > s.start for s in demos.episode_slices)
+        lengths = sorted(s.stop - s.start for s in demos.episode_slices if s.stop > s.start)
+        # Updates per epoch: per batch of episodes, its longest episode's chunks.
+        b, c = self.tc.batch_episodes, self.tc.motor_chunk
+        per_epoch = sum(math.ceil(max(lengths[i:i + b]) / c) for i in range(0, len(lengths), b))
+        sched = cosine_schedule(opt, epochs * per_epoch)
+        net.train()
+        step0 = self.log.last_step("bc/loss")
+        step, running = step0, {}
+        bar = self._bar(range(epochs * per_epoch), "bc motor")
+        deadline = self._deadline()
+        for epoch in range(epochs):
+            for chunks in motor_batches(demos, b, c, self.rng):
+                state = None
+                for chunk in chunks:
+                    if time.time() > deadline:
+                        break
+                    if chunk.first:
+                        state = net.initial_state(chunk.mask.shape[1])
+                    loss, state, figures = motor_loss(net, chunk, state, weights,
+                                                      self.tc.goal_weight)
+                    opt.zero_grad()
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(params, self.tc.grad_clip)
+                    opt.step()
+                    sched.step()
+                    state = detach_state(state)
+                    step += 1
+                    running = {k: 0.9 * running.get(k, v) + 0.1 * v for k, v in figures.items()
+                               if not math.isnan(v)}
+                    if step % 10 == 0:
+                        for k, v in running.items():
+                            self.log.scalar(f"bc/{k}", v, step)
+                    bar.update(1)
+                    bar.set_postfix(refresh=False, epoch=epoch + 1,
+                                    loss=f"{running['loss']:.3f}",
+                                    acc=f"{running['motor_acc']:.2f}")
+        bar.close()
+        net.eval()
+        return {"episodes": n_eps, "periods": demos.n_decisions, "updates": step - step0,
+                "epochs": round((step - step0) / per_epoch, 2),
+                "action_weights": [round(float(w), 3) for w in weights],
+                **{k: round(v, 4) for k, v in running.items()}}
+
+    def _bc_params(self, net: RoombyPolicyNet) -> list[torch.nn.Parameter]:
+        if self.tc.freeze_perception:
+            for name, p in net.perception.named_parameters():
+                p.requires_grad = name.startswith("to_tokens")
+        return [p for p in net.parameters() if p.requires_grad]
+
+    def _deadline(self) -> float:
+        """When the current behaviour-cloning stage must stop (`train.bc_minutes`)."""
+        return time.time() + self.tc.bc_minutes * 60 if self.tc.bc_minutes > 0 else math.inf
 
     # ---- stage 3: DAgger --------------------------------------------------------------------
     def dagger_round(self, net: RoombyPolicyNet, r: int) -> dict[str, Any]:

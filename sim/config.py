@@ -29,6 +29,13 @@ class EnvConfig:
     render_every: int = 3
     """Skill env: control periods between camera frames while a skill runs."""
 
+    @property
+    def level(self) -> str:
+        """'motor' for a -Motor id (wheel actions every period), else 'skill'."""
+        import sim  # noqa: F401  (registers the ids)
+
+        return "motor" if gym.spec(self.id).entry_point.endswith("RoombyMotorEnv") else "skill"
+
     def make(self, **overrides: Any) -> gym.Env:
         """Build the env (wrapped with its registered time limit)."""
         import sim  # noqa: F401  (registers the ids)
