@@ -378,7 +378,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                  perception=args.perception)
         args.episodes = len(specs)
     else:
-        env_ids = [args.env] if args.env else _family_ids(args.families)
+        env_ids = _env_ids(args)
         results = evaluate(cfg.env, env_ids, args.episodes, args.policy, args.seed,
                            args.workers, perception=args.perception)
     summary = summarize(results)
@@ -412,6 +412,18 @@ def _episodes_config(args: argparse.Namespace) -> RoombyConfig:
     return cfg
 
 
+def _env_ids(args: argparse.Namespace) -> list[str]:
+    """--env ID if given (checked against the registered ids), else the --families' ids."""
+    if not args.env:
+        return _family_ids(args.families)
+    from sim.registration import ENV_SPECS
+
+    if args.env not in ENV_SPECS:
+        raise ConfigError(f"--env {args.env!r} is not a registered id; known: "
+                          f"{', '.join(ENV_SPECS)}")
+    return [args.env]
+
+
 def _family_ids(families: str) -> list[str]:
     from agent.evaluate import FAMILY_IDS
 
@@ -433,7 +445,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
             from agent.checkpoint import load_checkpoint
 
             load_checkpoint(path)  # a bad checkpoint fails here, not in every worker
-    env_ids = [args.env] if args.env else _family_ids(args.families)
+    env_ids = _env_ids(args)
     jobs = plan_jobs(args.out, cfg.env, env_ids, args.episodes, args.seed,
                      args.frame_every, args.policy, args.beta, args.perception)
     meta = {"command": "roomby " + " ".join(args.argv), "split": cfg.env.split,

@@ -60,3 +60,19 @@ def test_learned_perception_needs_a_checkpoint(capsys) -> None:
     assert main(["run", "go to the kitchen", "--policy", "expert", "--perception",
                  "learned"]) == 2
     assert "learned perception comes from a checkpoint" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cmd", [["eval"], ["collect", "--out", "unused"]])
+def test_unknown_env_id_is_a_clear_error(cmd: list[str], tmp_path: Path, capsys) -> None:
+    assert main([*cmd, "--env", "Roomby/Nope-v0", "--episodes", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "'Roomby/Nope-v0' is not a registered id" in err and "GoToObject-OneRoom-Motor" in err
+
+
+def test_the_expert_drives_the_motor_env(capsys) -> None:
+    assert main(["eval", "--env", "Roomby/GoToObject-OneRoom-Motor-v0", "--policy", "expert",
+                 "--episodes", "2", "--split", "heldout", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["success_rate"] == 1.0
+    # a step per control period, and the stop (which moves nothing)
+    assert all(r["steps"] == r["periods"] + 1 > 20 for r in out["results"])
