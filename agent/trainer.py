@@ -161,17 +161,9 @@ class Trainer:
                 if time.time() > deadline:
                     break
                 loss, figures = bc_loss(net, batch, self.tc.pointer_sigma, self.tc.goal_weight)
-                opt.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, self.tc.grad_clip)
-                opt.step()
-                sched.step()
+                self._update(loss, params, opt, sched)
                 step += 1
-                running = {k: 0.9 * running.get(k, v) + 0.1 * v for k, v in figures.items()
-                           if not math.isnan(v)}
-                if step % 10 == 0:
-                    for k, v in running.items():
-                        self.log.scalar(f"bc/{k}", v, step)
+                running = self._track(running, figures, step)
                 bar.update(1)
                 bar.set_postfix(refresh=False, epoch=epoch + 1, loss=f"{running['loss']:.3f}",
                                 skill=f"{running['skill_acc']:.2f}",
@@ -210,28 +202,42 @@ class Trainer:
                         state = net.initial_state(chunk.mask.shape[1])
                     loss, state, figures = motor_loss(net, chunk, state, weights,
                                                       self.tc.goal_weight)
-                    opt.zero_grad()
-                    loss.backward()
-                    torch.nn.utils.clip_grad_norm_(params, self.tc.grad_clip)
-                    opt.step()
-                    sched.step()
+                    self._update(loss, params, opt, sched)
                     state = detach_state(state)
                     step += 1
-                    running = {k: 0.9 * running.get(k, v) + 0.1 * v for k, v in figures.items()
-                               if not math.isnan(v)}
-                    if step % 10 == 0:
-                        for k, v in running.items():
-                            self.log.scalar(f"bc/{k}", v, step)
+                    running = self._track(running, figures, step)
                     bar.update(1)
                     bar.set_postfix(refresh=False, epoch=epoch + 1,
                                     loss=f"{running['loss']:.3f}",
                                     acc=f"{running['motor_acc']:.2f}")
+                if time.time() > deadline:
+                    break
+            if time.time() > deadline:
+                break
         bar.close()
         net.eval()
         return {"episodes": n_eps, "periods": demos.n_decisions, "updates": step - step0,
                 "epochs": round((step - step0) / per_epoch, 2),
                 "action_weights": [round(float(w), 3) for w in weights],
                 **{k: round(v, 4) for k, v in running.items()}}
+
+    def _update(self, loss: torch.Tensor, params: list[torch.nn.Parameter],
+                opt: torch.optim.Optimizer, sched: torch.optim.lr_scheduler.LRScheduler) -> None:
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, self.tc.grad_clip)
+        opt.step()
+        sched.step()
+
+    def _track(self, running: dict[str, float], figures: dict[str, float], step: int
+               ) -> dict[str, float]:
+        """Running averages of a stage's figures, logged every 10 updates."""
+        running = {k: 0.9 * running.get(k, v) + 0.1 * v for k, v in figures.items()
+                   if not math.isnan(v)}
+        if step % 10 == 0:
+            for k, v in running.items():
+                self.log.scalar(f"bc/{k}", v, step)
+        return running
 
     def _bc_params(self, net: RoombyPolicyNet) -> list[torch.nn.Parameter]:
         if self.tc.freeze_perception:

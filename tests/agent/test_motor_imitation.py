@@ -117,3 +117,13 @@ def test_train_and_eval_at_the_motor_level(motor_dir: Path, tmp_path: Path, caps
     res = json.loads(capsys.readouterr().out)
     assert res["episodes"] == 1
     assert 1 <= res["results"][0]["periods"] <= 1500  # it drove the wheels, period by period
+
+
+def test_bc_minutes_caps_a_stage(motor_dir: Path, tmp_path: Path) -> None:
+    run = tmp_path / "capped"
+    assert main(["train", "--out", str(run), "--quiet", "--set", f"train.data=[{motor_dir}]",
+                 "--set", "train.perception_steps=0", "--set", "train.dagger_rounds=0",
+                 "--set", "train.level=motor", "--set", "train.bc_epochs=200",
+                 "--set", "train.bc_minutes=0.002"]) == 0
+    bc = json.loads((run / "state.json").read_text())["stages"][0]
+    assert bc["epochs"] < 200 and bc["seconds"] < 30  # 0.12 s of budget, not 200 epochs
