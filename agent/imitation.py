@@ -23,7 +23,7 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from agent.cell_targets import unpack_sets
-from agent.demonstrations import Demonstrations, unpack_obs
+from agent.demonstrations import OBS_KEYS, Demonstrations, unpack_obs
 from agent.goal_codec import encode_goal
 from agent.policy import RoombyPolicyNet, split_goal_logits
 from agent.tokenizer import word_dropout
@@ -58,32 +58,43 @@ def episode_batches(demos: Demonstrations, batch_episodes: int, rng: np.random.G
     window = 4 * batch_episodes
     batches = []
     for i in range(0, len(order), window):
-        chunk = sorted(order[i:i + window], key=lambda e: _length(demos, e))
+        chunk = sorted(order[i:i + window], key=lambda e: episode_length(demos, e))
         batches.extend(chunk[j:j + batch_episodes] for j in range(0, len(chunk),
                                                                   batch_episodes))
     for b in rng.permutation(len(batches)):
         yield make_batch(demos, batches[b], rng, word_p)
 
 
-def _length(demos: Demonstrations, e: int) -> int:
+def episode_length(demos: Demonstrations, e: int) -> int:
+    """Decisions of episode `e`."""
     s = demos.episode_slices[e]
     return s.stop - s.start
 
 
+def episode_index(demos: Demonstrations, episodes: list[int], start: int = 0,
+                  steps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """[T, B] decision indices of `episodes` from their step `start` (T = `steps`, default to
+    the longest episode's end) and the [T, B] mask of real decisions; padding repeats each
+    episode's last decision (masked out)."""
+    if steps is None:
+        steps = max(episode_length(demos, e) for e in episodes) - start
+    t = np.arange(start, start + steps)[:, None]
+    first = np.array([demos.episode_slices[e].start for e in episodes])
+    length = np.array([episode_length(demos, e) for e in episodes])
+    real = t < length
+    return np.where(real, first + t, first + length - 1), real.astype(np.float32)
+
+
+def gather_obs(demos: Demonstrations, index: np.ndarray) -> dict[str, np.ndarray]:
+    """Stored decisions at `index` (any shape) -> observations as the env gives them."""
+    return unpack_obs({k: demos.decisions[k][index] for k in OBS_KEYS})
+
+
 def make_batch(demos: Demonstrations, episodes: list[int], rng: np.random.Generator,
                word_p: float = 0.0) -> Batch:
-    t_max = max(_length(demos, e) for e in episodes)
-    index = np.zeros((t_max, len(episodes)), dtype=np.int64)
-    mask = np.zeros((t_max, len(episodes)), dtype=np.float32)
-    for b, e in enumerate(episodes):
-        s = demos.episode_slices[e]
-        n = s.stop - s.start
-        index[:n, b] = np.arange(s.start, s.stop)
-        index[n:, b] = s.stop - 1  # padding repeats the last decision (masked out)
-        mask[:n, b] = 1.0
+    index, mask = episode_index(demos, episodes)
     d = demos.decisions
-    packed = {k: d[k][index] for k in ("rgb", "depth", "map", "pose", "instruction")}
-    obs = unpack_obs(packed)
+    obs = gather_obs(demos, index)
     if word_p > 0:  # the same words dropped at every decision of an episode
         first = word_dropout(obs["instruction"][0], word_p, rng)
         obs["instruction"] = np.broadcast_to(first, obs["instruction"].shape).copy()

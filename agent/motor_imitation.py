@@ -23,8 +23,9 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from agent.demonstrations import Demonstrations, unpack_obs
+from agent.demonstrations import Demonstrations
 from agent.goal_codec import encode_goal
+from agent.imitation import episode_index, episode_length, gather_obs
 from agent.memory import State
 from agent.policy import N_MOTOR, RoombyPolicyNet, split_goal_logits
 
@@ -54,44 +55,44 @@ def action_weights(demos: Demonstrations) -> Tensor:
     return torch.tensor(w / (freq * w).sum(), dtype=torch.float32)
 
 
-def motor_batches(demos: Demonstrations, batch_episodes: int, chunk: int,
-                  rng: np.random.Generator) -> Iterator[Iterator[MotorChunk]]:
-    """One pass over every episode: per batch of episodes (similar lengths), its chunks."""
+def motor_groups(demos: Demonstrations, batch_episodes: int, rng: np.random.Generator | None = None
+                 ) -> list[list[int]]:
+    """Episodes in batches of similar length (sorted by length; ties in `rng`'s order)."""
+    eps = [i for i, s in enumerate(demos.episode_slices) if s.stop > s.start]
+    if rng is not None:
+        eps = list(rng.permutation(eps))
+    order = sorted(eps, key=lambda e: episode_length(demos, e))
+    return [order[j:j + batch_episodes] for j in range(0, len(order), batch_episodes)]
+
+
+def motor_updates_per_epoch(demos: Demonstrations, batch_episodes: int, chunk: int) -> int:
+    """Chunks in one pass: per batch of episodes, its longest episode's."""
+    return sum(-(-max(episode_length(demos, e) for e in g) // chunk)
+               for g in motor_groups(demos, batch_episodes))
+
+
+def motor_chunks(demos: Demonstrations, batch_episodes: int, chunk: int,
+                 rng: np.random.Generator) -> Iterator[MotorChunk]:
+    """One pass over every episode: the batches in random order, each batch's chunks in time
+    order (built as they are asked for)."""
     if demos.decisions["action"].ndim != 1:
         raise ValueError("these demonstrations are skill-level (skill, cell) decisions; motor-"
                          "level training needs wheel actions (roomby collect --env "
                          "...-Motor-v0)")
-    eps = [i for i, s in enumerate(demos.episode_slices) if s.stop > s.start]
-    order = sorted(rng.permutation(eps), key=lambda e: _length(demos, e))
-    groups = [order[j:j + batch_episodes] for j in range(0, len(order), batch_episodes)]
+    groups = motor_groups(demos, batch_episodes, rng)
     for g in rng.permutation(len(groups)):
-        yield _chunks(demos, groups[g], chunk)
-
-
-def _length(demos: Demonstrations, e: int) -> int:
-    s = demos.episode_slices[e]
-    return s.stop - s.start
+        yield from _chunks(demos, groups[g], chunk)
 
 
 def _chunks(demos: Demonstrations, episodes: list[int], chunk: int) -> Iterator[MotorChunk]:
-    t_max = max(_length(demos, e) for e in episodes)
+    t_max = max(episode_length(demos, e) for e in episodes)
     goal = torch.from_numpy(np.stack([encode_goal(demos.records[e]["goal"]) for e in episodes]))
-    d = demos.decisions
     for t0 in range(0, t_max, chunk):
-        steps = min(chunk, t_max - t0)
-        index = np.zeros((steps, len(episodes)), np.int64)
-        mask = np.zeros((steps, len(episodes)), np.float32)
-        for b, e in enumerate(episodes):
-            s = demos.episode_slices[e]
-            t = np.arange(t0, t0 + steps)
-            real = t < s.stop - s.start
-            index[:, b] = np.where(real, s.start + t, s.stop - 1)  # padding repeats the last
-            mask[:, b] = real
-        obs = unpack_obs({k: d[k][index] for k in ("rgb", "depth", "map", "pose",
-                                                     "instruction")})
+        index, mask = episode_index(demos, episodes, t0, min(chunk, t_max - t0))
+        obs = gather_obs(demos, index)
         yield MotorChunk({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in obs.items()},
-                         torch.from_numpy(d["action"][index]), torch.from_numpy(mask), goal,
-                         t0 == 0)
+                         torch.from_numpy(demos.decisions["action"][index]),
+                         torch.from_numpy(mask), goal, t0 == 0)
 
 
 def motor_loss(net: RoombyPolicyNet, chunk: MotorChunk, state: State, weights: Tensor,

@@ -30,7 +30,12 @@ from agent.config import RoombyConfig, to_dict
 from agent.demonstrations import Demonstrations, load_demonstrations
 from agent.imitation import bc_loss, episode_batches
 from agent.memory import detach_state
-from agent.motor_imitation import action_weights, motor_batches, motor_loss
+from agent.motor_imitation import (
+    action_weights,
+    motor_chunks,
+    motor_loss,
+    motor_updates_per_epoch,
+)
 from agent.perception_fit import cosine_schedule, fit_perception, perception_accuracy
 from agent.policy import RoombyPolicyNet
 from agent.train_log import TrainLog
@@ -60,6 +65,9 @@ class Trainer:
                              "train.dagger_rounds=0 and train.ppo_steps=0")
         if self.tc.motor_chunk < 1:
             raise ValueError(f"train.motor_chunk must be at least 1, got {self.tc.motor_chunk}")
+        if self.tc.bc_minutes < 0:
+            raise ValueError(f"train.bc_minutes must be 0 (no limit) or more, got "
+                             f"{self.tc.bc_minutes}")
         self.out = Path(out)
         self.command = command
         self.progress = progress
@@ -182,36 +190,30 @@ class Trainer:
         params = self._bc_params(net)
         opt = torch.optim.Adam(params, lr=self.tc.lr)
         n_eps = sum(s.stop > s.start for s in demos.episode_slices)
-        lengths = sorted(s.stop - s.start for s in demos.episode_slices if s.stop > s.start)
-        # Updates per epoch: per batch of episodes, its longest episode's chunks.
         b, c = self.tc.batch_episodes, self.tc.motor_chunk
-        per_epoch = sum(math.ceil(max(lengths[i:i + b]) / c) for i in range(0, len(lengths), b))
+        per_epoch = motor_updates_per_epoch(demos, b, c)
         sched = cosine_schedule(opt, epochs * per_epoch)
         net.train()
         step0 = self.log.last_step("bc/loss")
         step, running = step0, {}
         bar = self._bar(range(epochs * per_epoch), "bc motor")
         deadline = self._deadline()
+        state = None
         for epoch in range(epochs):
-            for chunks in motor_batches(demos, b, c, self.rng):
-                state = None
-                for chunk in chunks:
-                    if time.time() > deadline:
-                        break
-                    if chunk.first:
-                        state = net.initial_state(chunk.mask.shape[1])
-                    loss, state, figures = motor_loss(net, chunk, state, weights,
-                                                      self.tc.goal_weight)
-                    self._update(loss, params, opt, sched)
-                    state = detach_state(state)
-                    step += 1
-                    running = self._track(running, figures, step)
-                    bar.update(1)
-                    bar.set_postfix(refresh=False, epoch=epoch + 1,
-                                    loss=f"{running['loss']:.3f}",
-                                    acc=f"{running['motor_acc']:.2f}")
+            for chunk in motor_chunks(demos, b, c, self.rng):
                 if time.time() > deadline:
                     break
+                if chunk.first:
+                    state = net.initial_state(chunk.mask.shape[1])
+                loss, state, figures = motor_loss(net, chunk, state, weights,
+                                                  self.tc.goal_weight)
+                self._update(loss, params, opt, sched)
+                state = detach_state(state)
+                step += 1
+                running = self._track(running, figures, step)
+                bar.update(1)
+                bar.set_postfix(refresh=False, epoch=epoch + 1, loss=f"{running['loss']:.3f}",
+                                acc=f"{running['motor_acc']:.2f}")
             if time.time() > deadline:
                 break
         bar.close()

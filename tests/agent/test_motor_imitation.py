@@ -127,3 +127,5 @@ def test_bc_minutes_caps_a_stage(motor_dir: Path, tmp_path: Path) -> None:
                  "--set", "train.bc_minutes=0.002"]) == 0
     bc = json.loads((run / "state.json").read_text())["stages"][0]
     assert bc["epochs"] < 200 and bc["seconds"] < 30  # 0.12 s of budget, not 200 epochs
+    assert main(["train", "--out", str(tmp_path / "neg"), "--quiet",
+                 "--set", "train.bc_minutes=-1"]) == 2  # a negative budget is named, not ignored
