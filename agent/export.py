@@ -44,6 +44,7 @@ import torch
 from torch import Tensor, nn
 
 from agent.checkpoint import load_checkpoint
+from agent.perception_calibration import type_given_room
 from agent.export_graphs import (
     CommandGraph,
     DecisionGraph,
@@ -219,6 +220,11 @@ def check_exportable(net: RoombyPolicyNet) -> None:
         raise ExportError(f"memory kind {net.cfg.memory!r} has no export state names")
 
 
+def _calibration(meta: dict[str, Any]) -> list | None:
+    m = type_given_room(meta)
+    return None if m is None else m.tolist()
+
+
 def metadata(net: RoombyPolicyNet, camera: CameraSpec, fp16: bool, checkpoint: dict[str, Any]
              ) -> dict[str, Any]:
     states = STATE_NAMES[net.cfg.memory]
@@ -249,7 +255,10 @@ def metadata(net: RoombyPolicyNet, camera: CameraSpec, fp16: bool, checkpoint: d
                             "per cell, types and colours apart; a pixel counts only where its "
                             "3x3 neighbours share its type (sim.semantic_map)",
                 "types": list(FURNITURE_TYPES), "colors": list(COLOR_NAMES),
-                "rooms": list(ROOM_TYPES), "cell": "row * size + col, row = y / res"},
+                "rooms": list(ROOM_TYPES), "cell": "row * size + col, row = y / res",
+                # [room (last: none), true type, read type]: type hits are corrected with it
+                # before the evidence (agent/perception_calibration.py); null: taken as read.
+                "type_given_room": _calibration(checkpoint["meta"])},
         "skills": {"names": list(SKILLS), "robot_radius": ROBOT_RADIUS,
                    "clean_radius": CLEAN_RADIUS, "plan_margin": PLAN_MARGIN,
                    "object_snap": OBJECT_SNAP,

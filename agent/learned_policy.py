@@ -24,6 +24,7 @@ import torch
 
 from agent.checkpoint import load_checkpoint
 from agent.perception import LearnedPerception
+from agent.perception_calibration import type_given_room
 from agent.policy import RoombyPolicyNet, obs_to_tensors
 from agent.runtime.policy import STUCK
 from sim.actions import STOP
@@ -39,6 +40,7 @@ class LearnedPolicy:
         self.net = net.eval()
         self.rng = rng
         self.motor = motor
+        self.meta: dict = {}
         self.reset()
 
     @classmethod
@@ -50,8 +52,9 @@ class LearnedPolicy:
         return policy
 
     def perception(self) -> LearnedPerception:
-        """The env's `perception=` callable from the same network (what the robot sees with)."""
-        return LearnedPerception(self.net.perception)
+        """The env's `perception=` callable from the same network (what the robot sees with),
+        with the checkpoint's calibration when it has one."""
+        return LearnedPerception(self.net.perception, type_given_room(self.meta))
 
     def reset(self) -> None:
         self.state = self.net.initial_state(1)

@@ -148,24 +148,48 @@ def segmentation_targets(types: np.ndarray | Tensor, colors: np.ndarray | Tensor
 
 
 def segmentation_loss(out: PerceptionOut, types: Tensor, colors: Tensor,
-                      weight: float = 1.0, background: float = 1.0) -> Tensor:
+                      weight: float = 1.0, background: float = 1.0,
+                      type_weight: Tensor | None = None) -> Tensor:
     """Cross-entropy of both per-pixel heads against half-resolution targets [B, H/2, W/2].
 
     `background` < 1 weighs the "none" pixels (80 % of an image) down, so the rarer furniture
-    classes are not traded away for the easy background."""
+    classes are not traded away for the easy background. `type_weight` [N_TYPES + 1] weighs the
+    type classes (`class_balance`); its "none" entry is replaced by `background`."""
     w_t = torch.ones(out.type_logits.shape[1], device=types.device)
+    if type_weight is not None:
+        w_t = type_weight.to(types.device, torch.float32).clone()
     w_c = torch.ones(out.color_logits.shape[1], device=types.device)
     w_t[0] = w_c[0] = background
     return weight * (F.cross_entropy(out.type_logits, types, weight=w_t)
                      + F.cross_entropy(out.color_logits, colors, weight=w_c))
 
 
+def class_balance(counts: np.ndarray, power: float) -> Tensor:
+    """Type-class weights from pixel counts [N_TYPES + 1]: count^-power over the furniture
+    classes, scaled to mean 1 (index 0, "none", is left at 1 for `segmentation_loss` to set).
+
+    Couches and beds cover ten times the pixels of a fridge or a desk, so plain cross-entropy
+    buys their accuracy with the small pieces' (a fridge read as a bookshelf more often than as
+    a fridge); power 0.5 halves that imbalance in log terms, 1 removes it. An absent class gets
+    the largest weight of the present ones."""
+    c = np.asarray(counts, dtype=np.float64)[1:]
+    w = np.zeros_like(c)
+    w[c > 0] = c[c > 0] ** -power
+    w[c <= 0] = w.max() if (c > 0).any() else 1.0
+    w = w / w.mean()
+    return torch.from_numpy(np.concatenate([[1.0], w])).float()
+
+
 class LearnedPerception:
     """The env's `Perception` callable: (rgb HxWx3 uint8, depth HxW) -> (types, colors), index + 1
-    per pixel (0 = none), at full resolution (each prediction covers a 2 x 2 block)."""
+    per pixel (0 = none), at full resolution (each prediction covers a 2 x 2 block).
 
-    def __init__(self, net: PerceptionNet):
+    `type_given_room` is its calibration (`agent/perception_calibration.py`), which the env
+    hands to the semantic map; None: the map takes the types as read."""
+
+    def __init__(self, net: PerceptionNet, type_given_room: np.ndarray | None = None):
         self.net = net.eval()
+        self.type_given_room = type_given_room
 
     @torch.no_grad()
     def __call__(self, rgb: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

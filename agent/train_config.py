@@ -36,6 +36,9 @@ class TrainConfig:
     """Adam learning rate of the perception stage."""
     perception_background: float = 0.3
     """Loss weight of "none" pixels relative to furniture pixels."""
+    perception_balance: float = 0.0
+    """Weigh each furniture type's pixels by its pixel count ^ -balance (0: unweighted; 0.5
+    lifts the small pieces, fridges and desks, that couches and beds outnumber ten to one)."""
 
     level: Literal["skill", "motor"] = "skill"
     """skill: the skill and pointer heads imitate decisions (the design). motor: the motor head

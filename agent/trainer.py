@@ -137,7 +137,8 @@ class Trainer:
         fit_perception(net.perception, frames, train, tc.perception_steps, tc.perception_batch,
                        tc.perception_lr, tc.perception_background, self.rng,
                        loop=lambda it: self._bar(it, "perception"),
-                       on_loss=lambda step, loss: self.log.scalar("perception/loss", loss, step))
+                       on_loss=lambda step, loss: self.log.scalar("perception/loss", loss, step),
+                       balance=tc.perception_balance)
         acc = perception_accuracy(net.perception, frames, val)
         for k, v in acc.items():
             self.log.scalar(f"perception/val_{k}", v, tc.perception_steps)

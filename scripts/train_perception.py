@@ -108,7 +108,7 @@ def fit(args: argparse.Namespace) -> None:
                    device=args.device,
                    on_loss=lambda s, v: print(f"step {s} loss {v:.4f} {time.time() - t1:.0f} s",
                                               flush=True) if s % 2000 == 0 else None,
-                          deadline=deadline)
+                          deadline=deadline, balance=args.balance)
     after = perception_accuracy(net, frames, val, args.device)
     seconds = round(time.time() - t1, 1)
     print(f"after {done} of {args.steps} steps ({seconds} s): {after}", flush=True)
@@ -137,6 +137,8 @@ def main() -> None:
     b.add_argument("--batch", type=int, default=128)
     b.add_argument("--lr", type=float, default=0.002)
     b.add_argument("--background", type=float, default=0.3)
+    b.add_argument("--balance", type=float, default=0.0,
+                   help="weigh type classes by pixel count ^ -BALANCE (0: unweighted)")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--scratch", action="store_true", help="start from random weights")
     b.add_argument("--minutes", type=float, default=0,

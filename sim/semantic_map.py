@@ -54,13 +54,24 @@ SEMANTIC_START = MAP_CHANNELS.index(f"type:{FURNITURE_TYPES[0]}")
 EVIDENCE_SCALE = 1.5
 
 # (rgb HxWx3 uint8, depth HxW metres) -> (type HxW, colour HxW): index + 1 per pixel, 0 = none.
+# A perception object may carry a `type_given_room` array (see `SemanticMap`), which the env
+# passes on to the map it fills.
 Perception = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 class SemanticMap:
     """Per-episode map state, updated from the robot's pose and camera."""
 
-    def __init__(self, grid: HomeGrid, camera: CameraSpec):
+    def __init__(self, grid: HomeGrid, camera: CameraSpec,
+                 type_given_room: np.ndarray | None = None):
+        """`type_given_room` [len(ROOM_TYPES) + 1, N_TYPES, N_TYPES] (optional): for a pixel
+        that perception read as type k and that landed in a cell of room r (the last index: no
+        room), the expected share of it that is each true type, `[r, :, k]` (columns sum to at
+        most 1: the rest is pixels that were no furniture). Evidence is then computed from the
+        corrected hits. It is a property of a learned perception, measured in training homes
+        (`agent/perception_calibration.py`): look-alikes of one colour (a fridge and a
+        bookshelf, a table and a desk) are read one for the other from a camera 8.5 cm above
+        the floor, but are furnished in different rooms."""
         self.grid = grid
         self.camera = camera
         n = MAP_SIZE * MAP_SIZE
@@ -71,12 +82,22 @@ class SemanticMap:
         self._robot_cells = disc_offsets(ROBOT_RADIUS / MAP_RES)
         self._static = np.concatenate([grid.map_occupancy[None], grid.map_rooms])
         self._n = n
+        self.room_index = cell_rooms(grid.map_rooms)
+        self._type_given_room = None
+        if type_given_room is not None:
+            m = np.asarray(type_given_room, dtype=np.float32)
+            want = (len(ROOM_TYPES) + 1, N_TYPES, N_TYPES)
+            if m.shape != want:
+                raise ValueError(f"type_given_room has shape {m.shape}, expected {want}")
+            self._type_given_room = m
         # Evidence per class and cell, updated where hits change.
         self._evidence = np.zeros((N_TYPES + N_COLORS, n), dtype=np.float32)
 
-    def observe(self, types: np.ndarray, colors: np.ndarray, depth: np.ndarray,
-                pose: tuple[float, float, float]) -> None:
-        """Project one frame's per-pixel classes through depth and pose into the map."""
+    def labelled_pixels(self, types: np.ndarray, colors: np.ndarray, depth: np.ndarray,
+                        pose: tuple[float, float, float]
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The pixels of one frame that `observe` counts -> (their map cells, types, colours,
+        flat pixel indices); marks every projected cell seen."""
         wx, wy, idx = self.camera.project_xy(depth, pose)
         # Depth pixels hit things inside the home, which lies inside the map; clipping only
         # guards against homes that break that rule.
@@ -89,18 +110,26 @@ class SemanticMap:
         # Most pixels are floor and walls: count only the rest, and only where the pixel's
         # neighbours agree on its type (see `agreeing_pixels`).
         on = np.flatnonzero(t | c)
-        if len(on) == 0:
+        if len(on):
+            on = on[agreeing_pixels(types, idx[on])]
+        return cell[on], t[on], c[on], idx[on]
+
+    def observe(self, types: np.ndarray, colors: np.ndarray, depth: np.ndarray,
+                pose: tuple[float, float, float]) -> None:
+        """Project one frame's per-pixel classes through depth and pose into the map."""
+        cells, t, c, _ = self.labelled_pixels(types, colors, depth, pose)
+        if len(cells) == 0:
             return
-        on = on[agreeing_pixels(types, idx[on])]
-        if len(on) == 0:
-            return
-        cells = cell[on]
-        np.add.at(self.type_hits.reshape(-1), t[on].astype(np.intp) * self._n + cells, 1.0)
-        np.add.at(self.color_hits.reshape(-1), c[on].astype(np.intp) * self._n + cells, 1.0)
+        np.add.at(self.type_hits.reshape(-1), t.astype(np.intp) * self._n + cells, 1.0)
+        np.add.at(self.color_hits.reshape(-1), c.astype(np.intp) * self._n + cells, 1.0)
         touched = np.zeros(self._n, dtype=bool)
         touched[cells] = True
         cells = np.flatnonzero(touched)  # each cell once (np.unique sorts: 20x slower here)
-        self._evidence[:N_TYPES, cells] = relative_evidence(self.type_hits[1:, cells])
+        hits = self.type_hits[1:, cells]
+        if self._type_given_room is not None:
+            m = self._type_given_room[self.room_index[cells]]  # [cells, true, read]
+            hits = np.einsum("ntk,kn->tn", m, hits)
+        self._evidence[:N_TYPES, cells] = relative_evidence(hits)
         self._evidence[N_TYPES:, cells] = relative_evidence(self.color_hits[1:, cells])
 
     def mark_robot(self, x: float, y: float) -> None:
@@ -137,6 +166,13 @@ class SemanticMap:
         out[k + 3, r, c] = 1.0
         out[SEMANTIC_START:] = self.semantic()
         return out
+
+
+def cell_rooms(map_rooms: np.ndarray) -> np.ndarray:
+    """[rooms, 48, 48] room fractions -> [48 * 48] index of each cell's main room, or
+    len(rooms) where a cell lies in none (walls, outside)."""
+    flat = map_rooms.reshape(len(map_rooms), -1)
+    return np.where(flat.max(axis=0) > 0, flat.argmax(axis=0), len(map_rooms)).astype(np.intp)
 
 
 def agreeing_pixels(types: np.ndarray, pixels: np.ndarray) -> np.ndarray:

@@ -102,9 +102,10 @@ class RobotGrid(GridLayers):
 class RobotMap:
     """The `map` observation kept up to date from the robot's poses and camera frames."""
 
-    def __init__(self, grid: RobotGrid, camera: CameraSpec):
+    def __init__(self, grid: RobotGrid, camera: CameraSpec,
+                 type_given_room: np.ndarray | None = None):
         self.grid = grid
-        self.semantic = SemanticMap(grid, camera)  # type: ignore[arg-type]
+        self.semantic = SemanticMap(grid, camera, type_given_room)  # type: ignore[arg-type]
         self.cleaned = np.zeros(FINE.shape, dtype=bool)
         self._counts = np.zeros(MAP_SIZE * MAP_SIZE, dtype=np.float32)
         self._disc = disc_offsets(CLEAN_RADIUS / FINE_RES)
@@ -180,7 +181,9 @@ class RobotAgent:
         self.grid = grid
         self.frame = GridFrame(origin=(0.0, 0.0), res=FINE_RES, shape=FINE.shape)
         self.max_decisions = max_decisions
-        self.map = RobotMap(grid, self.camera)
+        cal = meta["map"].get("type_given_room")
+        self.type_given_room = None if cal is None else np.asarray(cal, np.float32)
+        self.map = RobotMap(grid, self.camera, self.type_given_room)
         self.percept: Percept | None = None
         self.skill: NavigateSkill | CleanSkill | None = None
         self.last: Step | None = None
@@ -192,7 +195,7 @@ class RobotAgent:
         """A new command: fresh memory and map track; returns the runtime's Command (its goal
         reading and unknown words)."""
         cmd = self.policy.reset(instruction)
-        self.map = RobotMap(self.grid, self.camera)
+        self.map = RobotMap(self.grid, self.camera, self.type_given_room)
         self.skill, self.last, self.decisions, self.done = None, None, 0, False
         self.blocked = set()
         return cmd

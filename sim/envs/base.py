@@ -122,7 +122,8 @@ class RoombyBaseEnv(gym.Env):
         x, y, th = start if start is not None else self._sample_start(rng)
         self.world.set_pose(x, y, th)
         self.dirt = Dirt(grid, rng)
-        self.smap = SemanticMap(grid, self.camera)
+        self.smap = SemanticMap(grid, self.camera,
+                                getattr(self.perception, "type_given_room", None))
         self.progress = GoalProgress(home, grid, goal, (x, y))
         self.trail = [(x, y)]
         self.periods = 0

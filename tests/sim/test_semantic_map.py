@@ -96,3 +96,36 @@ def test_a_misread_rim_around_an_object_lands_nowhere() -> None:
     assert (~agree[19:41, 19:61]).sum() >= 2 * (42 + 22) - 4  # the rim
     # ... of which the projected pixels would have been counted without the check.
     assert (types.reshape(-1)[u.camera._sampled] == 7).sum() >= 20
+
+
+def test_type_given_room_recounts_hits_by_the_cell_s_room() -> None:
+    """One frame read as type 9 (bookshelf) everywhere: with a calibration that says such
+    readings are type 7 (fridge) in the room the frame lands in, and as read elsewhere, the
+    fridge lights those cells and the bookshelf does not; without it, the bookshelf lights."""
+    env, plain = _empty_map()
+    u = env.unwrapped
+    h, w = u.camera.height, u.camera.width
+    depth = np.full((h, w), 1.2, np.float32)
+    types = np.full((h, w), 9, np.uint8)   # label 9 = type index 8
+    colors = np.full((h, w), 2, np.uint8)
+    n_rooms = u.grid.map_rooms.shape[0]
+    cal = np.broadcast_to(np.eye(N_TYPES, dtype=np.float32), (n_rooms + 1, N_TYPES, N_TYPES)).copy()
+    plain.observe(types, colors, depth, u.world.pose())
+    lit = plain.type_hits[9] > 0
+    room = np.bincount(plain.room_index[lit]).argmax()
+    cal[room, :, 8] = 0.0
+    cal[room, 6, 8] = 0.9   # 90 % of those readings were fridges, 10 % no furniture
+    fixed = SemanticMap(u.grid, u.camera, cal)
+    fixed.observe(types, colors, depth, u.world.pose())
+    env.close()
+    here = lit & (plain.room_index == room) & (plain.type_hits[9] >= 20)
+    assert here.sum() >= 3
+    ev_plain, ev_fixed = plain.type_evidence().reshape(N_TYPES, -1), \
+        fixed.type_evidence().reshape(N_TYPES, -1)
+    assert ev_plain[8][here].min() > 0.99 and ev_plain[6][here].max() == 0
+    assert ev_fixed[6][here].min() > 0.99 and ev_fixed[8][here].max() == 0
+    assert (fixed.type_hits == plain.type_hits).all(), "the raw hits are kept as read"
+    elsewhere = lit & (plain.room_index != room)
+    assert np.allclose(ev_fixed[:, elsewhere], ev_plain[:, elsewhere])
+    with pytest.raises(ValueError, match="type_given_room has shape"):
+        SemanticMap(u.grid, u.camera, cal[:, :3])
