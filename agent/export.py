@@ -44,7 +44,6 @@ import torch
 from torch import Tensor, nn
 
 from agent.checkpoint import load_checkpoint
-from agent.perception_calibration import type_given_room
 from agent.export_graphs import (
     CommandGraph,
     DecisionGraph,
@@ -54,6 +53,7 @@ from agent.export_graphs import (
 from agent.goal_codec import FIELDS as GOAL_FIELDS
 from agent.goal_codec import SLOTS as GOAL_SLOTS
 from agent.language_encoder import TransformerLanguageEncoder
+from agent.perception_calibration import confidence_power, type_given_room
 from agent.policy import RoombyPolicyNet
 from agent.runtime.bundle import BUNDLE_FORMAT, BUNDLE_VERSION, METADATA
 from sim.actions import OBJECT_SNAP, SKILLS
@@ -258,7 +258,9 @@ def metadata(net: RoombyPolicyNet, camera: CameraSpec, fp16: bool, checkpoint: d
                 "rooms": list(ROOM_TYPES), "cell": "row * size + col, row = y / res",
                 # [room (last: none), true type, read type]: type hits are corrected with it
                 # before the evidence (agent/perception_calibration.py); null: taken as read.
-                "type_given_room": _calibration(checkpoint["meta"])},
+                "type_given_room": _calibration(checkpoint["meta"]),
+                # type hits count the type head's top probability ^ this (0: once each).
+                "type_confidence_power": confidence_power(checkpoint["meta"])},
         "skills": {"names": list(SKILLS), "robot_radius": ROBOT_RADIUS,
                    "clean_radius": CLEAN_RADIUS, "plan_margin": PLAN_MARGIN,
                    "object_snap": OBJECT_SNAP,

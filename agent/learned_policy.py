@@ -24,7 +24,7 @@ import torch
 
 from agent.checkpoint import load_checkpoint
 from agent.perception import LearnedPerception
-from agent.perception_calibration import type_given_room
+from agent.perception_calibration import confidence_power, type_given_room
 from agent.policy import RoombyPolicyNet, obs_to_tensors
 from agent.runtime.policy import STUCK
 from sim.actions import STOP
@@ -54,7 +54,8 @@ class LearnedPolicy:
     def perception(self) -> LearnedPerception:
         """The env's `perception=` callable from the same network (what the robot sees with),
         with the checkpoint's calibration when it has one."""
-        return LearnedPerception(self.net.perception, type_given_room(self.meta))
+        return LearnedPerception(self.net.perception, type_given_room(self.meta),
+                                 confidence_power(self.meta))
 
     def reset(self) -> None:
         self.state = self.net.initial_state(1)

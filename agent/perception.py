@@ -22,7 +22,7 @@ from torch.nn import functional as F
 
 from agent.language_encoder import sinusoidal_encoding
 from sim.camera import CameraSpec
-from sim.semantic_map import N_COLORS, N_TYPES
+from sim.semantic_map import N_COLORS, N_TYPES, type_confidence
 
 DEPTH_SCALE = 1.0 / 8.0  # metres -> about 0..1 (the camera's far plane is 8 m)
 HEIGHT_SCALE = 0.5  # metres above the floor -> about 0..1 for furniture (up to 2 m)
@@ -182,17 +182,21 @@ def class_balance(counts: np.ndarray, power: float) -> Tensor:
 
 class LearnedPerception:
     """The env's `Perception` callable: (rgb HxWx3 uint8, depth HxW) -> (types, colors), index + 1
-    per pixel (0 = none), at full resolution (each prediction covers a 2 x 2 block).
+    per pixel (0 = none), at full resolution (each prediction covers a 2 x 2 block), and with
+    `confidence_power` > 0 a third array: each pixel's type weight, `type_confidence`.
 
-    `type_given_room` is its calibration (`agent/perception_calibration.py`), which the env
-    hands to the semantic map; None: the map takes the types as read."""
+    `type_given_room` and `confidence_power` are its calibration
+    (`agent/perception_calibration.py`), which the env hands to the semantic map; None and 0:
+    the map counts every type as read, once."""
 
-    def __init__(self, net: PerceptionNet, type_given_room: np.ndarray | None = None):
+    def __init__(self, net: PerceptionNet, type_given_room: np.ndarray | None = None,
+                 confidence_power: float = 0.0):
         self.net = net.eval()
         self.type_given_room = type_given_room
+        self.confidence_power = confidence_power
 
     @torch.no_grad()
-    def __call__(self, rgb: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, rgb: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, ...]:
         h, w = depth.shape
         x = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None]
         d = torch.from_numpy(np.ascontiguousarray(depth, dtype=np.float32))[None, None]
@@ -200,4 +204,9 @@ class LearnedPerception:
         t = out.type_logits[0].argmax(0).numpy().astype(np.uint8)
         c = out.color_logits[0].argmax(0).numpy().astype(np.uint8)
         up = np.ones((2, 2), dtype=np.uint8)
-        return np.kron(t, up)[:h, :w], np.kron(c, up)[:h, :w]
+        classes = np.kron(t, up)[:h, :w], np.kron(c, up)[:h, :w]
+        if self.confidence_power <= 0:
+            return classes
+        conf = type_confidence(out.type_logits[0].numpy(), self.confidence_power)
+        return (*classes, np.kron(conf, up.astype(np.float32))[:h, :w])
+

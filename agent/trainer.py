@@ -70,6 +70,7 @@ class Trainer:
                              f"{self.tc.bc_minutes}")
         self.out = Path(out)
         self.command = command
+        self.calibration: dict[str, Any] | None = None
         self.progress = progress
         state_file = self.out / "state.json"
         if state_file.exists() and not resume:
@@ -106,6 +107,7 @@ class Trainer:
             self._say(f"stage {name}")
             if name == "perception":
                 figures = self.train_perception(net)
+                self._drop_calibration("its perception was trained again")
             elif name == "bc" and self.tc.level == "motor":
                 figures = self.train_motor_bc(net, self._data(), self.tc.bc_epochs)
             elif name == "bc":
@@ -257,7 +259,7 @@ class Trainer:
         from agent.collect import collect, plan_jobs
 
         learner = self.out / f"dagger-{r}-learner.pt"
-        save_checkpoint(learner, net, {"stage": f"dagger-{r} learner"})
+        save_checkpoint(learner, net, {"stage": f"dagger-{r} learner", **self._calibration_meta()})
         beta = self.tc.dagger_beta / 2 ** (r - 1)
         folder = self.out / f"dagger-{r}"
         env_cfg = dataclasses.replace(self.cfg.env, split="train")
@@ -282,7 +284,7 @@ class Trainer:
         from agent.ppo import EnvFactory, finetune
 
         start = self.out / "ppo-start.pt"  # the envs' perception: the policy's own, frozen
-        save_checkpoint(start, net, {"stage": "ppo start"})
+        save_checkpoint(start, net, {"stage": "ppo start", **self._calibration_meta()})
         env = to_dict(dataclasses.replace(self.cfg.env, split="train"))
         n = self.tc.ppo_envs
         if n < 1:
@@ -316,12 +318,29 @@ class Trainer:
         return self._cache
 
     def _start_net(self, done: list[str]) -> RoombyPolicyNet:
+        net = self._load_start(done)
+        if not self.tc.freeze_perception:
+            self._drop_calibration("train.freeze_perception is false")
+        return net
+
+    def _drop_calibration(self, why: str) -> None:
+        if self.calibration is not None:
+            self.calibration = None
+            self._say(f"the perception calibration no longer applies ({why}): calibrate the "
+                      "result with scripts/calibrate_perception.py")
+
+    def _load_start(self, done: list[str]) -> RoombyPolicyNet:
+        """The network a run starts from; its perception's calibration (a property of the
+        perception's weights: agent/perception_calibration.py) is carried along."""
+        self.calibration = None
         if done:
-            net, _ = load_checkpoint(self.out / f"{done[-1]}.pt")
+            net, meta = load_checkpoint(self.out / f"{done[-1]}.pt")
+            self.calibration = meta.get("perception_calibration")
             self._say(f"resuming after stage {done[-1]}")
             return net
         if self.tc.init:
-            net, _ = load_checkpoint(self.tc.init)
+            net, meta = load_checkpoint(self.tc.init)
+            self.calibration = meta.get("perception_calibration")
             if self.tc.init_widen:
                 wide = RoombyPolicyNet(self.cfg.model)
                 grown = widen_into(wide, net)
@@ -332,7 +351,8 @@ class Trainer:
             return net
         net = RoombyPolicyNet(self.cfg.model)
         if self.tc.init_perception:
-            src, _ = load_checkpoint(self.tc.init_perception)
+            src, meta = load_checkpoint(self.tc.init_perception)
+            self.calibration = meta.get("perception_calibration")
             net.perception.load_state_dict(src.perception.state_dict())
             self._say(f"perception from {self.tc.init_perception}")
         return net
@@ -340,11 +360,14 @@ class Trainer:
     def _save(self, net: RoombyPolicyNet, stage: str) -> None:
         meta = {"command": self.command, "stage": stage, "stages": self.state["stages"],
                 "train_seconds": round(sum(s["seconds"] for s in self.state["stages"]), 1),
-                "config": to_dict(self.cfg)}
+                "config": to_dict(self.cfg), **self._calibration_meta()}
         save_checkpoint(self.out / f"{stage}.pt", net, meta)
         save_checkpoint(self.out / "policy.pt", net, meta)
         self.state["history"] = self.log.history
         self._write_state()
+
+    def _calibration_meta(self) -> dict[str, Any]:
+        return {} if self.calibration is None else {"perception_calibration": self.calibration}
 
     def _write_state(self) -> None:
         (self.out / "state.json").write_text(json.dumps(self.state, indent=1))

@@ -20,12 +20,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from agent.perception_calibration import PRIOR, calibration_counts, type_matrix  # noqa: E402
+from agent.perception_calibration import (  # noqa: E402
+    CONFIDENCE_POWER,
+    PRIOR,
+    calibration_counts,
+    type_matrix,
+)
 from sim.catalog import FURNITURE_TYPES, ROOM_TYPES  # noqa: E402
 
 
 def summary(counts: np.ndarray) -> str:
-    """Per true type: the share of its pixels read right, over all rooms."""
+    """Per true type: the share of its pixels' weight read right, over all rooms."""
     c = counts.sum(axis=0)[1:, 1:]
     right = np.diag(c) / np.maximum(c.sum(axis=1), 1)
     return ", ".join(f"{t} {r:.2f}" for t, r in zip(FURNITURE_TYPES, right, strict=True))
@@ -39,19 +44,23 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0, help="first training-home seed")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--prior", type=float, default=PRIOR)
+    p.add_argument("--confidence-power", type=float, default=CONFIDENCE_POWER,
+                   help="type readings count for the top type probability ^ this (0: once)")
     args = p.parse_args()
     net, meta = load_checkpoint(args.checkpoint)
     t0 = time.time()
-    counts = calibration_counts(args.checkpoint, args.episodes, args.seed, args.workers)
+    counts = calibration_counts(args.checkpoint, args.episodes, args.seed, args.workers,
+                                args.confidence_power)
     m = type_matrix(counts, args.prior)
     seconds = round(time.time() - t0, 1)
-    print(f"{int(counts[:, 1:].sum())} furniture pixels counted in {seconds} s; read right: "
+    print(f"{counts[:, 1:].sum():.0f} furniture pixel weights counted in {seconds} s; right: "
           f"{summary(counts)}")
     meta = dict(meta)
     meta["perception_calibration"] = {
         "command": " ".join(sys.argv), "episodes": args.episodes, "seconds": seconds,
-        "prior": args.prior, "rooms": [*ROOM_TYPES, "none"], "types": list(FURNITURE_TYPES),
-        "counts": counts.tolist(), "type_given_room": np.round(m, 5).tolist()}
+        "prior": args.prior, "confidence_power": args.confidence_power,
+        "rooms": [*ROOM_TYPES, "none"], "types": list(FURNITURE_TYPES),
+        "counts": np.round(counts, 2).tolist(), "type_given_room": np.round(m, 5).tolist()}
     save_checkpoint(args.out, net, meta)
     print(f"wrote {args.out}")
 

@@ -114,6 +114,9 @@ def fit(args: argparse.Namespace) -> None:
     print(f"after {done} of {args.steps} steps ({seconds} s): {after}", flush=True)
     policy.to("cpu")
     meta = dict(meta)
+    if meta.pop("perception_calibration", None) is not None:
+        print("the checkpoint's perception calibration was for the weights before this fit and "
+              "is dropped: calibrate the result with scripts/calibrate_perception.py")
     meta["perception_refit"] = {"command": " ".join(sys.argv), "frames": len(shard),
                                 "held_out_frames": len(val), "steps_done": done,
                                 "before": before, "after": after, "seconds": seconds,

@@ -23,6 +23,9 @@ stray hits in a cell that 1 800 pixels of another colour landed in gets 0.006, n
 that saturating every class on its own gave: learned perception misreads a few per cent of a
 piece's pixels (a black fridge partly purple), and saturated evidence lit such look-alikes as
 the named thing, where the policy stopped (README, "Results").
+With a learned perception's calibration (`type_given_room`, see `SemanticMap`), type hits are
+first recounted as the true types that such readings were, in training homes, in rooms of the
+cell's type (a "bookshelf" reading in a kitchen counts as a fridge).
 In simulation the per-pixel classes come from the ground-truth segmentation ("oracle") or from a
 learned perception function passed to the env.
 """
@@ -54,8 +57,8 @@ SEMANTIC_START = MAP_CHANNELS.index(f"type:{FURNITURE_TYPES[0]}")
 EVIDENCE_SCALE = 1.5
 
 # (rgb HxWx3 uint8, depth HxW metres) -> (type HxW, colour HxW): index + 1 per pixel, 0 = none.
-# A perception object may carry a `type_given_room` array (see `SemanticMap`), which the env
-# passes on to the map it fills.
+# It may also return a third array, each pixel's type weight [H, W] (`SemanticMap.observe`), and
+# carry a `type_given_room` array (see `SemanticMap`), which the env passes on to its map.
 Perception = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
@@ -115,12 +118,17 @@ class SemanticMap:
         return cell[on], t[on], c[on], idx[on]
 
     def observe(self, types: np.ndarray, colors: np.ndarray, depth: np.ndarray,
-                pose: tuple[float, float, float]) -> None:
-        """Project one frame's per-pixel classes through depth and pose into the map."""
-        cells, t, c, _ = self.labelled_pixels(types, colors, depth, pose)
+                pose: tuple[float, float, float], type_weight: np.ndarray | None = None
+                ) -> None:
+        """Project one frame's per-pixel classes through depth and pose into the map.
+
+        `type_weight` [H, W] (optional) is what each pixel's type reading counts for instead of
+        1 (a learned perception's confidence, `LearnedPerception`); colours always count 1."""
+        cells, t, c, idx = self.labelled_pixels(types, colors, depth, pose)
         if len(cells) == 0:
             return
-        np.add.at(self.type_hits.reshape(-1), t.astype(np.intp) * self._n + cells, 1.0)
+        w = 1.0 if type_weight is None else type_weight.reshape(-1)[idx]
+        np.add.at(self.type_hits.reshape(-1), t.astype(np.intp) * self._n + cells, w)
         np.add.at(self.color_hits.reshape(-1), c.astype(np.intp) * self._n + cells, 1.0)
         touched = np.zeros(self._n, dtype=bool)
         touched[cells] = True
@@ -166,6 +174,20 @@ class SemanticMap:
         out[k + 3, r, c] = 1.0
         out[SEMANTIC_START:] = self.semantic()
         return out
+
+
+def type_confidence(type_logits: np.ndarray, power: float) -> np.ndarray:
+    """[types + 1, h, w] logits -> [h, w] float32: the most likely type's probability ^ power.
+
+    Why weigh: the type head is sure where it is right and unsure where it errs (held-out
+    frames: mean top probability 0.96 on right furniture pixels, 0.71 on wrong ones), and it errs
+    most where a frame cannot tell (a box filling the view up close, its top out of sight), while
+    the same piece seen whole from afar is read right. Weighted by probability ^ 4, the share of
+    pixel weight on the right type goes 0.48 -> 0.70 for tv stands, 0.75 -> 0.86 for bookshelves,
+    0.86 -> 0.95 for plants."""
+    z = type_logits - type_logits.max(axis=0, keepdims=True)
+    e = np.exp(z)
+    return (1.0 / e.sum(axis=0)) ** power  # the top class's exp(0) = 1 over the sum
 
 
 def cell_rooms(map_rooms: np.ndarray) -> np.ndarray:

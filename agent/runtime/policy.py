@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agent.runtime.bundle import Bundle, BundleError, Vocabulary, load_bundle
+from sim.semantic_map import type_confidence
 
 STUCK = 0.05
 """Metres: a navigate or clean that moved the robot less than this led nowhere; its cell is
@@ -41,6 +42,11 @@ class Percept:
         t = self.type_logits[0].argmax(0).astype(np.uint8)
         c = self.color_logits[0].argmax(0).astype(np.uint8)
         return _up2(t), _up2(c)
+
+    def type_weight(self, power: float) -> np.ndarray:
+        """Per-pixel weight of the type reading at full resolution, float32 [H, W]: the top
+        type probability ^ `power` (`sim.semantic_map.type_confidence`)."""
+        return _up2(type_confidence(self.type_logits[0].astype(np.float32), power))
 
 
 def _up2(x: np.ndarray) -> np.ndarray:

@@ -124,8 +124,9 @@ class RobotMap:
             np.add.at(self._counts, (rn // BLOCK) * MAP_SIZE + cn // BLOCK, 1.0)
 
     def observe(self, types: np.ndarray, colors: np.ndarray, depth: np.ndarray,
-                pose: tuple[float, float, float]) -> None:
-        self.semantic.observe(types, colors, depth, pose)
+                pose: tuple[float, float, float], type_weight: np.ndarray | None = None
+                ) -> None:
+        self.semantic.observe(types, colors, depth, pose, type_weight)
 
     def observation(self, pose: tuple[float, float, float]) -> np.ndarray:
         """[C, 48, 48] float32, the env's `map` observation."""
@@ -183,6 +184,7 @@ class RobotAgent:
         self.max_decisions = max_decisions
         cal = meta["map"].get("type_given_room")
         self.type_given_room = None if cal is None else np.asarray(cal, np.float32)
+        self.confidence_power = float(meta["map"].get("type_confidence_power") or 0.0)
         self.map = RobotMap(grid, self.camera, self.type_given_room)
         self.percept: Percept | None = None
         self.skill: NavigateSkill | CleanSkill | None = None
@@ -205,8 +207,11 @@ class RobotAgent:
         """A camera frame (taken at `pose`): perception once, into the map and for decisions."""
         percept = self.policy.perceive(rgb, depth)
         types, colors = percept.classes()
+        weight = percept.type_weight(self.confidence_power) if self.confidence_power > 0 \
+            else None
         h, w = self.camera.height, self.camera.width
-        self.map.observe(types, colors, np.asarray(depth, np.float32).reshape(h, w), pose)
+        self.map.observe(types, colors, np.asarray(depth, np.float32).reshape(h, w), pose,
+                         weight)
         self.percept = percept
         return percept
 

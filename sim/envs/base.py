@@ -192,11 +192,13 @@ class RoombyBaseEnv(gym.Env):
     def _sense(self) -> None:
         """Render the camera and write what it sees into the semantic layer."""
         rgb, depth, seg = self.world.render_camera()
+        weight = None
         if self.perception == "oracle":
             types, colors = self.world.oracle_labels(seg)
         else:
-            types, colors = self.perception(rgb, depth)
-        self.smap.observe(types, colors, depth, self.world.pose())
+            types, colors, *rest = self.perception(rgb, depth)
+            weight = rest[0] if rest else None
+        self.smap.observe(types, colors, depth, self.world.pose(), weight)
         self._frame = (rgb, depth, seg)
         if self.on_sense is not None:
             self.on_sense()

@@ -12,7 +12,7 @@ import pytest
 import sim  # noqa: F401
 from agent.runtime import BundleError, RuntimePolicy
 from agent.runtime.robot import RobotAgent, RobotGrid
-from sim.semantic_map import MAP_CHANNELS
+from sim.semantic_map import MAP_CHANNELS, SemanticMap
 
 
 @pytest.mark.slow
@@ -120,3 +120,51 @@ def test_cells_that_led_nowhere_are_not_chosen_again(fw_bundle: Path, fw_checkpo
     policy(moved)  # the robot moved: nothing new is blocked
     assert policy.blocked == {int(first[1])}
 
+
+
+def test_the_checkpoint_s_calibration_reaches_the_robot_s_map(fw_checkpoint: Path) -> None:
+    """A checkpoint's `perception_calibration` is in its bundle's metadata and the robot's map
+    counts type hits through it, the way the env's map does with `LearnedPerception`; a
+    calibration of the wrong shape is refused with the command that remakes it."""
+    from agent.checkpoint import load_checkpoint
+    from agent.learned_policy import LearnedPolicy
+    from agent.perception_calibration import type_matrix
+    from agent.torch_bundle import TorchBundle
+    from sim.catalog import ROOM_TYPES
+    from sim.semantic_map import N_TYPES
+
+    net, meta = load_checkpoint(fw_checkpoint)
+    counts = np.random.default_rng(0).integers(0, 50, (len(ROOM_TYPES) + 1, N_TYPES + 1,
+                                                       N_TYPES + 1))
+    cal = type_matrix(counts)
+    meta["perception_calibration"] = {"type_given_room": cal.tolist(), "confidence_power": 4.0}
+    bundle = TorchBundle.from_network(net, checkpoint_meta=meta, script=False)
+    assert np.allclose(bundle.meta["map"]["type_given_room"], cal)
+    assert bundle.meta["map"]["type_confidence_power"] == 4.0
+    env = gym.make("Roomby/GoToObject-OneRoom-v0").unwrapped
+    try:
+        env.reset(seed=0)
+        agent = RobotAgent(None, RobotGrid.from_home_grid(env.grid),
+                           policy=RuntimePolicy(bundle))
+        agent.start(env.instruction)
+        assert np.allclose(agent.map.semantic._type_given_room, cal)
+        learned = LearnedPolicy(net)
+        learned.meta = meta
+        perception = learned.perception()
+        assert np.allclose(perception.type_given_room, cal)
+        # the same frame weighs its type readings alike in the env's and the robot's map
+        rgb, depth, _ = env._frame
+        types, colors, weight = perception(rgb, depth)
+        assert weight.shape == types.shape and 0 < weight.min() and weight.max() <= 1
+        assert weight.min() < 0.9, "some pixels are uncertain"
+        agent.observe(rgb, depth, env.world.pose())
+        np.testing.assert_allclose(agent.percept.type_weight(4.0), weight, atol=1e-5)
+        smap = SemanticMap(env.grid, env.camera, cal)
+        smap.observe(types, colors, depth, env.world.pose(), weight)
+        np.testing.assert_allclose(agent.map.semantic.type_hits, smap.type_hits, atol=1e-3)
+        assert not np.allclose(smap.type_hits.sum(), (types > 0).sum()), "weights count"
+    finally:
+        env.close()
+    meta["perception_calibration"] = {"type_given_room": cal[:, :2].tolist()}
+    with pytest.raises(ValueError, match="calibrate_perception.py"):
+        TorchBundle.from_network(net, checkpoint_meta=meta, script=False)

@@ -210,7 +210,7 @@ def test_perception_trains_apart_from_packed_frames(demos_dir: Path, tmp_path: P
     import subprocess
     import sys
 
-    from agent.checkpoint import load_checkpoint
+    from agent.checkpoint import load_checkpoint, save_checkpoint
     from agent.demonstrations import load_demonstrations
 
     script = Path(__file__).resolve().parents[2] / "scripts" / "train_perception.py"
@@ -226,15 +226,40 @@ def test_perception_trains_apart_from_packed_frames(demos_dir: Path, tmp_path: P
         assert np.array_equal(frames[key], stored[key]), key
     assert len(np.unique(shard)) >= 1 and len(shard) == len(stored["frame_rgb"])
     out = tmp_path / "refit.pt"
+    src, src_meta = load_checkpoint(fw_checkpoint)
+    save_checkpoint(tmp_path / "calibrated.pt", src, {**src_meta, "perception_calibration": {
+        "type_given_room": "what the old weights read"}})
     subprocess.run([sys.executable, str(script), "fit", "--frames", str(tmp_path / "frames"),
-                    "--init", str(fw_checkpoint), "--out", str(out), "--steps", "3",
-                    "--batch", "4", "--device", "cpu"], check=True, capture_output=True)
+                    "--init", str(tmp_path / "calibrated.pt"), "--out", str(out), "--steps", "3",
+                    "--batch", "4", "--balance", "0.5", "--device", "cpu"],
+                   check=True, capture_output=True)
     net, meta = load_checkpoint(out)
-    src, _ = load_checkpoint(fw_checkpoint)
     assert not torch.equal(net.perception.conv1[0].weight, src.perception.conv1[0].weight)
     assert torch.equal(net.skill_head.weight, src.skill_head.weight)
     refit = meta["perception_refit"]
-    assert refit["steps_done"] == 3 and set(refit["after"]) == {"type_acc", "color_acc"}
+    assert refit["steps_done"] == 3
+    assert set(refit["after"]) == {"type_acc", "color_acc", "type_class_acc"}
+    assert "perception_calibration" not in meta, "new weights, the old calibration is dropped"
+
+
+def test_training_carries_the_perception_calibration_while_perception_is_kept(
+        demos_dir: Path, tmp_path: Path, fw_checkpoint: Path) -> None:
+    """A checkpoint's perception calibration describes its perception's weights: a run from it
+    that keeps them (frozen) keeps the calibration; one that trains perception drops it."""
+    from agent.checkpoint import load_checkpoint, save_checkpoint
+
+    src, meta = load_checkpoint(fw_checkpoint)
+    cal = {"type_given_room": [[0.5]], "episodes": 1}
+    save_checkpoint(tmp_path / "cal.pt", src, {**meta, "perception_calibration": cal})
+    args = ["train", "--quiet", "--set", f"train.data=[{demos_dir}]", "--set",
+            "train.bc_epochs=1", "--set", "train.batch_episodes=2", "--set",
+            "train.dagger_rounds=0", "--set", f"train.init={tmp_path / 'cal.pt'}"]
+    assert main([*args, "--out", str(tmp_path / "kept"),
+                 "--set", "train.perception_steps=0"]) == 0
+    assert load_checkpoint(tmp_path / "kept" / "policy.pt")[1]["perception_calibration"] == cal
+    assert main([*args, "--out", str(tmp_path / "new"), "--set", "train.perception_steps=2",
+                 "--set", "train.perception_batch=2"]) == 0
+    assert "perception_calibration" not in load_checkpoint(tmp_path / "new" / "policy.pt")[1]
 
 
 def test_dagger_families_are_checked() -> None:

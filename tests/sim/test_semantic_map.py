@@ -11,6 +11,7 @@ from sim.semantic_map import (
     SemanticMap,
     agreeing_pixels,
     relative_evidence,
+    type_confidence,
 )
 
 
@@ -129,3 +130,26 @@ def test_type_given_room_recounts_hits_by_the_cell_s_room() -> None:
     assert np.allclose(ev_fixed[:, elsewhere], ev_plain[:, elsewhere])
     with pytest.raises(ValueError, match="type_given_room has shape"):
         SemanticMap(u.grid, u.camera, cal[:, :3])
+
+
+def test_type_weights_count_for_the_type_hits_only() -> None:
+    env, plain = _empty_map()
+    u = env.unwrapped
+    h, w = u.camera.height, u.camera.width
+    depth = np.full((h, w), 1.2, np.float32)
+    types = np.full((h, w), 3, np.uint8)
+    colors = np.full((h, w), 2, np.uint8)
+    weight = np.full((h, w), 0.25, np.float32)
+    weighted = SemanticMap(u.grid, u.camera)
+    plain.observe(types, colors, depth, u.world.pose())
+    weighted.observe(types, colors, depth, u.world.pose(), weight)
+    env.close()
+    assert np.allclose(weighted.type_hits, plain.type_hits * 0.25)
+    assert np.array_equal(weighted.color_hits, plain.color_hits)
+
+
+def test_type_confidence_is_the_top_probability_to_a_power() -> None:
+    logits = np.random.default_rng(0).normal(size=(11, 4, 5)).astype(np.float32) * 3
+    p = np.exp(logits) / np.exp(logits).sum(axis=0)
+    np.testing.assert_allclose(type_confidence(logits, 1.0), p.max(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(type_confidence(logits, 4.0), p.max(axis=0) ** 4, rtol=1e-4)
