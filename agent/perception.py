@@ -209,4 +209,3 @@ class LearnedPerception:
             return classes
         conf = type_confidence(out.type_logits[0].numpy(), self.confidence_power)
         return (*classes, np.kron(conf, up.astype(np.float32))[:h, :w])
-
