@@ -33,15 +33,21 @@ def _empty_map() -> tuple[gym.Env, SemanticMap]:
     return env, SemanticMap(env.unwrapped.grid, env.unwrapped.camera)
 
 
+def _wall_frame(u, type_label: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A frame of one wall 1.2 m ahead read as one type (label) and colour label 2:
+    (depth, types, colours)."""
+    h, w = u.camera.height, u.camera.width
+    return (np.full((h, w), 1.2, np.float32), np.full((h, w), type_label, np.uint8),
+            np.full((h, w), 2, np.uint8))
+
+
 def test_a_few_misread_pixels_do_not_light_their_colour() -> None:
     """One frame of a wall of one type and colour, with 3 % of its pixels read as another
     colour: the map shows the main colour, and the misread one barely."""
     env, smap = _empty_map()
     u = env.unwrapped
     h, w = u.camera.height, u.camera.width
-    depth = np.full((h, w), 1.2, np.float32)
-    types = np.full((h, w), 3, np.uint8)
-    colors = np.full((h, w), 2, np.uint8)
+    depth, types, colors = _wall_frame(u, 3)
     colors.reshape(-1)[np.random.default_rng(0).choice(h * w, h * w * 3 // 100, False)] = 5
     smap.observe(types, colors, depth, u.world.pose())
     env.close()
@@ -105,10 +111,7 @@ def test_type_given_room_recounts_hits_by_the_cell_s_room() -> None:
     fridge lights those cells and the bookshelf does not; without it, the bookshelf lights."""
     env, plain = _empty_map()
     u = env.unwrapped
-    h, w = u.camera.height, u.camera.width
-    depth = np.full((h, w), 1.2, np.float32)
-    types = np.full((h, w), 9, np.uint8)   # label 9 = type index 8
-    colors = np.full((h, w), 2, np.uint8)
+    depth, types, colors = _wall_frame(u, 9)   # label 9 = type index 8
     n_rooms = u.grid.map_rooms.shape[0]
     cal = np.broadcast_to(np.eye(N_TYPES, dtype=np.float32), (n_rooms + 1, N_TYPES, N_TYPES)).copy()
     plain.observe(types, colors, depth, u.world.pose())
@@ -135,11 +138,8 @@ def test_type_given_room_recounts_hits_by_the_cell_s_room() -> None:
 def test_type_weights_count_for_the_type_hits_only() -> None:
     env, plain = _empty_map()
     u = env.unwrapped
-    h, w = u.camera.height, u.camera.width
-    depth = np.full((h, w), 1.2, np.float32)
-    types = np.full((h, w), 3, np.uint8)
-    colors = np.full((h, w), 2, np.uint8)
-    weight = np.full((h, w), 0.25, np.float32)
+    depth, types, colors = _wall_frame(u, 3)
+    weight = np.full(depth.shape, 0.25, np.float32)
     weighted = SemanticMap(u.grid, u.camera)
     plain.observe(types, colors, depth, u.world.pose())
     weighted.observe(types, colors, depth, u.world.pose(), weight)
