@@ -142,3 +142,32 @@ def confidence_power(meta: dict[str, Any]) -> float:
     """The power of the type confidence the checkpoint's calibration was counted with (0: none,
     or no calibration)."""
     return float((meta.get("perception_calibration") or {}).get("confidence_power", 0.0))
+
+
+def plot_calibration(type_given_room: np.ndarray, path: str) -> None:
+    """One heatmap per room type of P(true type | read type) -> a PNG at `path`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.catalog import FURNITURE_TYPES
+
+    rooms = [*ROOM_TYPES, "no room"]
+    fig, axes = plt.subplots(2, 4, figsize=(13, 7.2))
+    for r, ax in enumerate(axes.flat):
+        if r >= len(rooms):
+            ax.axis("off")
+            continue
+        im = ax.imshow(type_given_room[r], vmin=0.0, vmax=1.0, cmap="viridis")
+        ax.set_title(rooms[r].replace("_", " "), fontsize=10)
+        ax.set_xticks(range(N_TYPES), FURNITURE_TYPES, rotation=90, fontsize=7)
+        ax.set_yticks(range(N_TYPES), FURNITURE_TYPES, fontsize=7)
+        ax.set_xlabel("read as", fontsize=8)
+        ax.set_ylabel("true type", fontsize=8)
+    fig.colorbar(im, ax=axes.flat[-1], fraction=0.5, label="P(true | read, room)")
+    fig.suptitle("Perception calibration: what a reading was, by room type (training homes)",
+                 fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)

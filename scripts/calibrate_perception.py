@@ -24,6 +24,7 @@ from agent.perception_calibration import (  # noqa: E402
     CONFIDENCE_POWER,
     PRIOR,
     calibration_counts,
+    plot_calibration,
     type_matrix,
 )
 from sim.catalog import FURNITURE_TYPES, ROOM_TYPES  # noqa: E402
@@ -46,6 +47,7 @@ def main() -> None:
     p.add_argument("--prior", type=float, default=PRIOR)
     p.add_argument("--confidence-power", type=float, default=CONFIDENCE_POWER,
                    help="type readings count for the top type probability ^ this (0: once)")
+    p.add_argument("--plot", help="also draw the calibration, one heatmap per room, to this PNG")
     args = p.parse_args()
     net, meta = load_checkpoint(args.checkpoint)
     t0 = time.time()
@@ -63,6 +65,9 @@ def main() -> None:
         "counts": np.round(counts, 2).tolist(), "type_given_room": np.round(m, 5).tolist()}
     save_checkpoint(args.out, net, meta)
     print(f"wrote {args.out}")
+    if args.plot:
+        plot_calibration(m, args.plot)
+        print(f"wrote {args.plot}")
 
 
 if __name__ == "__main__":

@@ -52,3 +52,13 @@ def test_counts_pair_each_read_type_with_the_true_one() -> None:
 def test_a_checkpoint_without_calibration_has_none() -> None:
     assert type_given_room({}) is None
     assert type_given_room({"perception_calibration": None}) is None
+
+
+def test_the_calibration_is_drawn_as_one_heatmap_per_room(tmp_path) -> None:
+    from agent.perception_calibration import plot_calibration
+
+    counts = np.random.default_rng(0).integers(0, 50, (len(ROOM_TYPES) + 1, N_TYPES + 1,
+                                                       N_TYPES + 1))
+    plot_calibration(type_matrix(counts), str(tmp_path / "cal.png"))
+    png = (tmp_path / "cal.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
