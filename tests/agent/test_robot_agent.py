@@ -121,7 +121,6 @@ def test_cells_that_led_nowhere_are_not_chosen_again(fw_bundle: Path, fw_checkpo
     assert policy.blocked == {int(first[1])}
 
 
-
 def test_the_checkpoint_s_calibration_reaches_the_robot_s_map(fw_checkpoint: Path) -> None:
     """A checkpoint's `perception_calibration` is in its bundle's metadata and the robot's map
     counts type hits through it, the way the env's map does with `LearnedPerception`; a
