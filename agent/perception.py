@@ -208,4 +208,4 @@ class LearnedPerception:
         if self.confidence_power <= 0:
             return classes
         conf = type_confidence(out.type_logits[0].numpy(), self.confidence_power)
-        return (*classes, np.kron(conf, up.astype(np.float32))[:h, :w])
+        return (*classes, conf.repeat(2, axis=0).repeat(2, axis=1)[:h, :w])

@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from agent.checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: E402
 from agent.perception_calibration import (  # noqa: E402
     CONFIDENCE_POWER,
     PRIOR,
@@ -49,7 +49,15 @@ def main() -> None:
                    help="type readings count for the top type probability ^ this (0: once)")
     p.add_argument("--plot", help="also draw the calibration, one heatmap per room, to this PNG")
     args = p.parse_args()
-    net, meta = load_checkpoint(args.checkpoint)
+    if args.episodes < 1:
+        p.error(f"--episodes must be at least 1, got {args.episodes}")
+    if args.prior < 0 or args.confidence_power < 0:
+        p.error(f"--prior and --confidence-power must be 0 or more, got {args.prior} and "
+                f"{args.confidence_power}")
+    try:
+        net, meta = load_checkpoint(args.checkpoint)
+    except CheckpointError as e:
+        raise SystemExit(f"calibrate_perception.py: {e}") from None
     t0 = time.time()
     counts = calibration_counts(args.checkpoint, args.episodes, args.seed, args.workers,
                                 args.confidence_power)

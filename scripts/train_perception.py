@@ -29,7 +29,15 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from agent.perception_fit import Frames, fit_perception, perception_accuracy  # noqa: E402
+from agent.perception import segmentation_targets  # noqa: E402
+from agent.perception_fit import (  # noqa: E402
+    Frames,
+    fit_perception,
+    frame_inputs,
+    perception_accuracy,
+)
+from sim.catalog import FURNITURE_TYPES  # noqa: E402
+from sim.semantic_map import N_TYPES  # noqa: E402
 
 KEYS = ("frame_rgb", "frame_depth", "frame_types", "frame_colors")
 
@@ -78,20 +86,57 @@ def unpack(folder: Path) -> tuple[Frames, np.ndarray]:
     return frames, np.load(folder / "shard.npy")
 
 
+def held_out(shard: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """-> (train, held-out) frame indices: 5 % of the shards held out whole."""
+    shards = np.unique(shard)
+    if len(shards) > 1:
+        held = rng.choice(shards, size=max(len(shards) // 20, 1), replace=False)
+        return np.flatnonzero(~np.isin(shard, held)), np.flatnonzero(np.isin(shard, held))
+    # one shard: its last frames (the last episode's) are held out
+    cut = len(shard) - max(len(shard) // 20, 1)
+    return np.arange(cut), np.arange(cut, len(shard))
+
+
+@torch.no_grad()
+def confusion(args: argparse.Namespace) -> None:
+    """Per true type on the held-out frames `fit` would hold out (same seed): where its pixels'
+    readings go, and how much of their weight stays right when each counts for its top
+    probability ^ 1 or ^ 4 (the map's `type_confidence`)."""
+    frames, shard = unpack(Path(args.frames))
+    _, val = held_out(shard, np.random.default_rng(args.seed))
+    net = load_checkpoint(args.checkpoint)[0].perception.eval()
+    k = N_TYPES + 1
+    m = np.zeros((3, k, k))  # [counted once / ^1 / ^4, true, read]
+    right_p, wrong_p = [], []
+    for i in range(0, len(val), 256):
+        j = val[i:i + 256]
+        out = net(*frame_inputs(frames, j))
+        t, _ = segmentation_targets(frames["frame_types"][j], frames["frame_colors"][j])
+        conf, read = torch.softmax(out.type_logits, 1).max(1)
+        on = ((t > 0) & (read > 0)).numpy()
+        tt, rr, cc = t.numpy()[on], read.numpy()[on], conf.numpy()[on].astype(np.float64)
+        for n, w in enumerate((np.ones_like(cc), cc, cc ** 4)):
+            np.add.at(m[n], (tt, rr), w)
+        right_p.append(cc[tt == rr])
+        wrong_p.append(cc[tt != rr])
+    print(f"{len(val)} held-out frames; mean top probability on furniture pixels read right "
+          f"{np.concatenate(right_p).mean():.2f}, read wrong {np.concatenate(wrong_p).mean():.2f}")
+    print(f"{'type':10s} {'once':>5s} {'^1':>5s} {'^4':>5s}  most read as (counted once)")
+    for a in range(1, k):
+        share = [m[n, a, a] / max(m[n, a].sum(), 1e-9) for n in range(3)]
+        row = m[0, a] / max(m[0, a].sum(), 1e-9)
+        top = ", ".join(f"{FURNITURE_TYPES[b - 1]} {row[b]:.2f}" for b in np.argsort(-row)[:3]
+                        if b > 0 and row[b] > 0)
+        print(f"{FURNITURE_TYPES[a - 1]:10s} " + " ".join(f"{x:5.2f}" for x in share) + f"  {top}")
+
+
 def fit(args: argparse.Namespace) -> None:
     t0 = time.time()
     frames, shard = unpack(Path(args.frames))
     rng = np.random.default_rng(args.seed)
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    shards = np.unique(shard)
-    if len(shards) > 1:
-        held = rng.choice(shards, size=max(len(shards) // 20, 1), replace=False)
-        val = np.flatnonzero(np.isin(shard, held))
-        train = np.flatnonzero(~np.isin(shard, held))
-    else:  # one shard: its last frames (the last episode's) are held out
-        cut = len(shard) - max(len(shard) // 20, 1)
-        train, val = np.arange(cut), np.arange(cut, len(shard))
+    train, val = held_out(shard, rng)
     print(f"{len(shard)} frames ({len(train)} train, {len(val)} held-out) loaded in "
           f"{time.time() - t0:.0f} s", flush=True)
     policy, meta = load_checkpoint(args.init)
@@ -148,9 +193,16 @@ def main() -> None:
                    help="stop after this many minutes (from start) and save; 0: no limit")
     b.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     b.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    c = sub.add_parser("confusion", help="where a checkpoint's type readings go on held-out "
+                       "frames")
+    c.add_argument("--frames", required=True)
+    c.add_argument("--checkpoint", required=True)
+    c.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     if args.cmd == "pack":
         pack(args.data, args.out, args.every)
+    elif args.cmd == "confusion":
+        confusion(args)
     else:
         fit(args)
 

@@ -240,6 +240,12 @@ def test_perception_trains_apart_from_packed_frames(demos_dir: Path, tmp_path: P
     assert refit["steps_done"] == 3
     assert set(refit["after"]) == {"type_acc", "color_acc", "type_class_acc"}
     assert "perception_calibration" not in meta, "new weights, the old calibration is dropped"
+    report = subprocess.run([sys.executable, str(script), "confusion", "--frames",
+                             str(tmp_path / "frames"), "--checkpoint", str(out)],
+                            check=True, capture_output=True, text=True).stdout
+    assert "held-out frames" in report
+    rows = [r.split() for r in report.splitlines()[2:]]
+    assert rows and all(0 <= float(r[1]) <= 1 for r in rows), report
 
 
 def test_training_carries_the_perception_calibration_while_perception_is_kept(
