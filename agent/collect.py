@@ -12,10 +12,8 @@ shards.
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ import numpy as np
 from agent.cell_targets import label_episode
 from agent.demonstrations import ShardWriter
 from agent.episode import is_motor
+from agent.worker_pool import pool_map
 from sim.actions import N_CELLS
 from sim.config import EnvConfig
 
@@ -170,7 +169,7 @@ def collect(out: str | Path, jobs: list[CollectJob], workers: int = 1, progress:
     total = {"episodes": 0, "decisions": 0, "frames": 0, "success": 0}
     bar = tqdm(total=sum(len(j.seeds) for j in todo), desc="collect", unit="ep",
                file=sys.stderr, disable=not progress, mininterval=10)
-    for res in _map(todo, workers):
+    for res in pool_map(_run_job, todo, workers):
         for k in total:
             total[k] += res[k]
         bar.update(res["episodes"])
@@ -185,10 +184,3 @@ def collect(out: str | Path, jobs: list[CollectJob], workers: int = 1, progress:
     return summary
 
 
-def _map(jobs: list[CollectJob], workers: int) -> Iterator[dict[str, Any]]:
-    if workers <= 1 or len(jobs) <= 1:
-        yield from map(_run_job, jobs)
-        return
-    # spawn: each worker builds its own PyBullet clients; nothing is shared by fork.
-    with mp.get_context("spawn").Pool(workers) as pool:
-        yield from pool.imap_unordered(_run_job, jobs)

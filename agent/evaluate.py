@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import sys
-from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
+from agent.worker_pool import pool_map
 from sim.config import EnvConfig
 
 FAMILY_IDS = {
@@ -90,17 +89,10 @@ def _gather(jobs: list[Job], workers: int, progress: bool, desc: str) -> list[di
     bar = tqdm(total=sum(len(j[-1]) for j in jobs), desc=desc, unit="ep", file=sys.stderr,
                disable=not progress, mininterval=10)
     results: list[dict[str, Any]] = []
-    for chunk in _map(jobs, workers):
+    for chunk in pool_map(_run_chunk, jobs, workers):
         results.extend(chunk)
         bar.update(len(chunk))
     bar.close()
     return results
 
 
-def _map(jobs: list, workers: int) -> Iterator[list[dict[str, Any]]]:
-    if workers <= 1:
-        yield from map(_run_chunk, jobs)
-        return
-    # spawn: each worker builds its own PyBullet clients; nothing is shared by fork.
-    with mp.get_context("spawn").Pool(workers) as pool:
-        yield from pool.imap_unordered(_run_chunk, jobs)

@@ -18,13 +18,12 @@ weighs it: by the type head's confidence ^ `CONFIDENCE_POWER`.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
+from agent.worker_pool import pool_map
 from sim.catalog import ROOM_TYPES
 from sim.semantic_map import N_TYPES
 
@@ -98,21 +97,13 @@ def calibration_counts(checkpoint: str, episodes: int, seed: int = 0, workers: i
     total = np.zeros((len(ROOM_TYPES) + 1, N_TYPES + 1, N_TYPES + 1))
     bar = tqdm(total=episodes, desc="calibrate", unit="ep", file=sys.stderr,
                disable=not progress, mininterval=10)
-    for counts, job in _map(jobs, workers):
+    for counts, job in zip(pool_map(_count_job, jobs, workers, ordered=True), jobs, strict=True):
         total += counts
         bar.update(len(job[2]))
     bar.close()
     return total
 
 
-def _map(jobs: list[tuple[str, str, list[int], float]], workers: int
-         ) -> Iterator[tuple[np.ndarray, tuple[str, str, list[int], float]]]:
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield _count_job(job), job
-        return
-    with mp.get_context("spawn").Pool(workers) as pool:
-        yield from zip(pool.imap(_count_job, jobs), jobs, strict=True)
 
 
 def type_matrix(counts: np.ndarray, prior: float = PRIOR) -> np.ndarray:

@@ -9,12 +9,19 @@ the fp32 runtime's decisions. Calls alternate torch / onnxruntime so that both s
 load; medians over --repeats calls after a warm-up. Torch gets its inputs as tensors already (its
 numpy conversion is not timed); onnxruntime takes the env's numpy arrays.
 
+Then the closed loop, as a robot runs it: `RobotAgent` (the ROS agent node's backend) drives the
+sim through whole episodes (`--loop-episodes`, the onnxruntime and TorchScript runtimes taking
+turns per episode), perception on every camera frame, a decision whenever a skill ends, the
+sim's physics, rendering and the agent's map updates and path planning in between; each
+perceive and decide call is timed where the agent makes it.
+
     .venv/bin/python benchmarks/inference_speed.py [--checkpoint policy.pt] [--repeats 1000]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -34,6 +41,7 @@ from agent.export import export_bundle  # noqa: E402
 from agent.model_config import ModelConfig  # noqa: E402
 from agent.policy import RoombyPolicyNet, obs_to_tensors  # noqa: E402
 from agent.runtime import RuntimePolicy  # noqa: E402
+from agent.runtime.robot import RobotAgent, RobotGrid  # noqa: E402
 from agent.torch_bundle import TorchBundle  # noqa: E402
 
 OUTPUTS = ("skill_logits", "pointer_logits", "value", "motor_logits", "goal_logits")
@@ -56,6 +64,52 @@ def episode(policy: RuntimePolicy, decisions: int, seed: int) -> tuple[str, list
         env.close()
 
 
+class TimedPolicy:
+    """A runtime policy whose perceive and decide calls record their wall-clock seconds."""
+
+    def __init__(self, policy: RuntimePolicy):
+        self.policy = policy
+        self.perceive_s: list[float] = []
+        self.decide_s: list[float] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self.policy, name)
+
+    def perceive(self, *args, **kwargs):
+        t = time.perf_counter()
+        out = self.policy.perceive(*args, **kwargs)
+        self.perceive_s.append(time.perf_counter() - t)
+        return out
+
+    def decide(self, *args, **kwargs):
+        t = time.perf_counter()
+        out = self.policy.decide(*args, **kwargs)
+        self.decide_s.append(time.perf_counter() - t)
+        return out
+
+
+def closed_loop(policies: dict[str, TimedPolicy], episodes: int, periods: int = 600) -> None:
+    """Each policy drives `episodes` goto_object episodes (seeds 0..), taking turns per episode:
+    the sim node's loop (drive one control period, a camera frame every `render_every`)."""
+    for seed in range(episodes):
+        for policy in policies.values():
+            env = gym.make("Roomby/GoToObject-v0").unwrapped
+            try:
+                env.reset(seed=seed)
+                agent = RobotAgent(None, RobotGrid.from_home_grid(env.grid), policy=policy)
+                agent.start(env.instruction)
+                agent.observe(*env.sense(), env.world.pose())
+                for period in range(periods):
+                    v, w = agent.control(env.world.pose())
+                    if agent.done:
+                        break
+                    env.drive(v, w)
+                    if period % env.render_every == env.render_every - 1:
+                        agent.observe(*env.sense(), env.world.pose())
+            finally:
+                env.close()
+
+
 def size_kib(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) / 1024
 
@@ -67,6 +121,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--decisions", type=int, default=16, help="episode length for the diffs")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", help="keep the bundles here (default: a temporary folder)")
+    ap.add_argument("--loop-episodes", type=int, default=4,
+                    help="closed-loop episodes per runtime (0: skip)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     if args.checkpoint:
@@ -159,6 +215,17 @@ def main(argv: list[str] | None = None) -> None:
     print(f"over {len(seen)} decisions: largest output difference fp16 vs fp32 {d16:.2e} "
           f"(same decision {same}/{len(seen)}); fp32 onnxruntime vs torch: outputs "
           f"{dtorch:.2e}, memory state {dstate:.2e}")
+    if args.loop_episodes > 0:
+        timed = {"onnxruntime": TimedPolicy(RuntimePolicy(root / "fp32")),
+                 "TorchScript": TimedPolicy(RuntimePolicy(TorchBundle.from_network(
+                     net, script=True)))}
+        closed_loop(timed, args.loop_episodes)
+        print(f"closed loop ({args.loop_episodes} goto_object episodes each, RobotAgent driving "
+              f"the sim; caches cold between decisions), medians:")
+        for name, t in timed.items():
+            p, d = 1000 * statistics.median(t.perceive_s), 1000 * statistics.median(t.decide_s)
+            print(f"  {name:12s} perception {p:.3f} ms ({len(t.perceive_s)} frames), decision "
+                  f"step {d:.3f} ms ({len(t.decide_s)} decisions), sum {p + d:.3f} ms")
 
 
 if __name__ == "__main__":
