@@ -7,6 +7,7 @@ the key and the file.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import types
 import typing
@@ -158,3 +159,8 @@ def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str
 
 def to_dict(cfg: RoombyConfig) -> dict:
     return dataclasses.asdict(cfg)
+
+
+def args_config(args: argparse.Namespace) -> RoombyConfig:
+    """The config a subcommand's --config FILE and --set SECTION.KEY=VALUE give."""
+    return load_config(args.config, args.overrides)
