@@ -41,6 +41,21 @@ from agent.policy import RoombyPolicyNet
 from agent.train_log import TrainLog
 
 DAGGER_SEED = 1_000_000  # DAgger episodes use seeds far from the demonstrations'
+
+
+def dagger_seed(round_: int, rounds_before: int, seed: int) -> int:
+    """The first home seed of DAgger round `round_` of a run whose starting checkpoint had
+    `rounds_before` rounds behind it: a run started from another run's policy collects in new
+    homes (the same seeds again would re-visit the homes the policy was last corrected in)."""
+    return DAGGER_SEED * (rounds_before + round_) + 10_000 * seed
+
+
+def dagger_rounds_of(meta: dict[str, Any]) -> int:
+    """DAgger rounds behind a checkpoint: its `dagger_rounds` (counted along `train.init`
+    chains), or for checkpoints from before that was recorded, its own run's rounds."""
+    if "dagger_rounds" in meta:
+        return int(meta["dagger_rounds"])
+    return sum(1 for s in meta.get("stages", []) if str(s.get("name", "")).startswith("dagger-"))
 PPO_SEED = 5_000_000
 
 
@@ -264,7 +279,8 @@ class Trainer:
         folder = self.out / f"dagger-{r}"
         env_cfg = dataclasses.replace(self.cfg.env, split="train")
         jobs = plan_jobs(folder, env_cfg, self.dagger_ids, self.tc.dagger_episodes,
-                         DAGGER_SEED * r + 10_000 * self.tc.seed, frame_every=16,
+                         dagger_seed(r, self.state.get("dagger_rounds_before", 0),
+                                     self.tc.seed), frame_every=16,
                          policy=str(learner), beta=beta, perception=str(learner))
         res = collect(folder, jobs, self.tc.workers, self.progress,
                       meta={"stage": f"dagger-{r}", "beta": beta})
@@ -341,6 +357,7 @@ class Trainer:
         if self.tc.init:
             net, meta = load_checkpoint(self.tc.init)
             self.calibration = meta.get("perception_calibration")
+            self.state["dagger_rounds_before"] = dagger_rounds_of(meta)
             if self.tc.init_widen:
                 wide = RoombyPolicyNet(self.cfg.model)
                 grown = widen_into(wide, net)
@@ -358,7 +375,10 @@ class Trainer:
         return net
 
     def _save(self, net: RoombyPolicyNet, stage: str) -> None:
+        rounds = self.state.get("dagger_rounds_before", 0) + sum(
+            1 for s in self.state["stages"] if s["name"].startswith("dagger-"))
         meta = {"command": self.command, "stage": stage, "stages": self.state["stages"],
+                "dagger_rounds": rounds,
                 "train_seconds": round(sum(s["seconds"] for s in self.state["stages"]), 1),
                 "config": to_dict(self.cfg), **self._calibration_meta()}
         save_checkpoint(self.out / f"{stage}.pt", net, meta)

@@ -141,6 +141,10 @@ train:
     # an existing run is not overwritten; --resume finds nothing left to do
     assert main(["train", "--config", str(cfg), "--out", str(out), "--quiet"]) == 2
     assert main(["train", "--config", str(cfg), "--out", str(out), "--quiet", "--resume"]) == 0
+    # rounds are counted along train.init chains, so a run from this policy collects elsewhere
+    from agent.checkpoint import load_checkpoint
+
+    assert load_checkpoint(out / "policy.pt")[1]["dagger_rounds"] == 1
     # the checkpoint drives an episode through the CLI with its own perception; the video has
     # a third panel (the pointer's attention over the map)
     video = tmp_path / "ep.gif"
@@ -266,6 +270,18 @@ def test_training_carries_the_perception_calibration_while_perception_is_kept(
     assert main([*args, "--out", str(tmp_path / "new"), "--set", "train.perception_steps=2",
                  "--set", "train.perception_batch=2"]) == 0
     assert "perception_calibration" not in load_checkpoint(tmp_path / "new" / "policy.pt")[1]
+
+
+def test_runs_from_a_trained_policy_collect_dagger_rounds_in_new_homes() -> None:
+    from agent.trainer import dagger_rounds_of, dagger_seed
+
+    # checkpoints from before the count was recorded: their own run's rounds
+    assert dagger_rounds_of({"stages": [{"name": "bc"}, {"name": "dagger-1"}]}) == 1
+    assert dagger_rounds_of({"stages": [{"name": "bc"}]}) == 0
+    assert dagger_rounds_of({"dagger_rounds": 3, "stages": [{"name": "dagger-1"}]}) == 3
+    # round 1 after one round behind starts where a fresh run's round 2 would, not at round 1
+    assert dagger_seed(1, 1, seed=0) == dagger_seed(2, 0, seed=0) != dagger_seed(1, 0, seed=0)
+    assert dagger_seed(1, 0, seed=1) != dagger_seed(1, 0, seed=0)
 
 
 def test_dagger_families_are_checked() -> None:
