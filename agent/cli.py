@@ -1,6 +1,6 @@
 """`roomby`: one command-line entry point with subcommands (the parser and the dispatch; the
-subcommands live in `cli_run` (run, parse, listen), `cli_episodes` (eval, collect, train) and
-`cli_files` (home, export)).
+subcommands live in `cli_run` (run, parse, listen), `cli_episodes` (eval, compare, collect,
+train) and `cli_files` (home, export)).
 
 Only subcommands that work are listed; each part of Roomby adds its own.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from agent.cli_episodes import cmd_collect, cmd_eval, cmd_train
+from agent.cli_episodes import cmd_collect, cmd_compare, cmd_eval, cmd_train
 from agent.cli_files import cmd_export, cmd_home
 from agent.cli_run import cmd_listen, cmd_parse, cmd_run
 from agent.config import ConfigError
@@ -23,6 +23,7 @@ EPILOG = """examples:
   roomby listen --wav command.wav --json      (or --mic where a microphone exists)
   roomby run --wav command.wav
   roomby eval --split heldout --episodes 20 [--policy expert|PATH] [--episodes-file F.jsonl]
+  roomby compare base.json new.json          (two `roomby eval --json` outputs, paired)
   roomby home generate --seed 7 --out flat.json && roomby home check flat.json
   roomby collect --out data/demos --episodes 200 --workers 2
   roomby train --config configs/train.yaml --out runs/mine
@@ -163,6 +164,15 @@ def build_parser() -> argparse.ArgumentParser:
     c = hsub.add_parser("check", help="validate a home file")
     c.add_argument("file")
 
+    p = sub.add_parser("compare", help="two evaluations of the same episodes, paired",
+                       description="Per family: both success rates over the episodes both "
+                                   "evaluations ran, the episodes the new policy solved and "
+                                   "the base did not (gained) and the reverse (lost), and an "
+                                   "exact McNemar p-value on those.")
+    p.add_argument("base", help="`roomby eval --json` output of the base policy")
+    p.add_argument("new", help="the same for the new policy (same split, families, seeds)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
     p = sub.add_parser("export", help="write an ONNX bundle for the torch-free runtime",
                        description="Export a policy checkpoint to a folder of ONNX graphs "
                                    "(perception, command, decision with its memory state) and "
@@ -177,8 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = {"run": cmd_run, "eval": cmd_eval, "collect": cmd_collect, "train": cmd_train,
-            "parse": cmd_parse, "listen": cmd_listen, "home": cmd_home, "export": cmd_export}
+COMMANDS = {"run": cmd_run, "eval": cmd_eval, "compare": cmd_compare, "collect": cmd_collect,
+            "train": cmd_train, "parse": cmd_parse, "listen": cmd_listen, "home": cmd_home,
+            "export": cmd_export}
 
 
 def main(argv: list[str] | None = None) -> int:

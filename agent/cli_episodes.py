@@ -1,4 +1,4 @@
-"""`roomby eval`, `roomby collect` and `roomby train`: many episodes, in worker processes."""
+"""`roomby eval`, `compare`, `collect` and `train`: many episodes, in worker processes."""
 
 from __future__ import annotations
 
@@ -77,6 +77,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for name, s in rows:
             print(f"{name:14s} {s['episodes']:8d} {s['success_rate']:8.3f} {s['spl']:6.3f} "
                   f"{s['coverage']:9.3f} {s['collisions']:10.2f} {s['steps']:9.1f}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from agent.eval_compare import CompareError, compare, format_table, load_eval
+
+    try:
+        table = compare(load_eval(args.base), load_eval(args.new))
+    except CompareError as e:
+        print(f"roomby compare: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps({"base": args.base, "new": args.new, "by_task": table}) if args.json
+          else format_table(table, args.base, args.new))
     return 0
 
 
