@@ -23,7 +23,7 @@ EPILOG = """examples:
   roomby listen --wav command.wav --json      (or --mic where a microphone exists)
   roomby run --wav command.wav
   roomby eval --split heldout --episodes 20 [--policy expert|PATH] [--episodes-file F.jsonl]
-  roomby compare base.json new.json          (two `roomby eval --json` outputs, paired)
+  roomby compare base.json new.json [base2.json new2.json ...]   (`eval --json` outputs, paired)
   roomby home generate --seed 7 --out flat.json && roomby home check flat.json
   roomby collect --out data/demos --episodes 200 --workers 2
   roomby train --config configs/train.yaml --out runs/mine
@@ -168,9 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Per family: both success rates over the episodes both "
                                    "evaluations ran, the episodes the new policy solved and "
                                    "the base did not (gained) and the reverse (lost), and an "
-                                   "exact McNemar p-value on those.")
-    p.add_argument("base", help="`roomby eval --json` output of the base policy")
-    p.add_argument("new", help="the same for the new policy (same split, families, seeds)")
+                                   "exact McNemar p-value on those. Several BASE NEW pairs "
+                                   "(e.g. seeds 0-199, then 200-399) are pooled.")
+    p.add_argument("files", nargs="+", metavar="BASE NEW",
+                   help="`roomby eval --json` outputs of the base and the new policy on the "
+                        "same episodes (same split, families, seeds); more pairs (other seeds) "
+                        "are pooled")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("export", help="write an ONNX bundle for the torch-free runtime",

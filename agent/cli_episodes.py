@@ -83,13 +83,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from agent.eval_compare import CompareError, compare, format_table, load_eval
 
+    if len(args.files) % 2:
+        raise ValueError("give files in pairs: BASE NEW [BASE NEW ...]")
+    base, new = args.files[0::2], args.files[1::2]
     try:
-        table = compare(load_eval(args.base), load_eval(args.new))
+        table = compare(*((load_eval(b), load_eval(n)) for b, n in zip(base, new, strict=True)))
     except CompareError as e:
         print(f"roomby compare: {e}", file=sys.stderr)
         return 2
-    print(json.dumps({"base": args.base, "new": args.new, "by_task": table}) if args.json
-          else format_table(table, args.base, args.new))
+    print(json.dumps({"base": base, "new": new, "by_task": table}) if args.json
+          else format_table(table, base, new))
     return 0
 
 

@@ -49,23 +49,31 @@ def mcnemar_p(gained: int, lost: int) -> float:
     return min(1.0, 2.0 * tail)
 
 
-def compare(base: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per family (and "all"): episodes, both success rates, gained (new solved, base did not),
-    lost, and the McNemar p-value, over the episodes both evaluated."""
-    if base.get("split") != new.get("split"):
-        raise CompareError(f"different splits ({base.get('split')} vs {new.get('split')}): "
-                           "compare evaluations of the same episodes")
-    old = {(r["env"], r["seed"]): r for r in base["results"]}
+def compare(*evaluations: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """(base, new) evaluation pairs, pooled (e.g. the same two policies on seeds 0-199 and
+    200-399) -> per family (and "all"): episodes, both success rates, gained (new solved, base
+    did not), lost, and the McNemar p-value, over the episodes both evaluated."""
     pairs: dict[str, list[tuple[bool, bool]]] = {}
-    for r in new["results"]:
-        b = old.get((r["env"], r["seed"]))
-        if b is None:
-            continue
-        if b["instruction"] != r["instruction"]:
-            raise CompareError(f"{r['env']} seed {r['seed']}: the commands differ "
-                               f"({b['instruction']!r} vs {r['instruction']!r}): not the same "
-                               "episodes (another env config?)")
-        pairs.setdefault(r["family"], []).append((bool(b["success"]), bool(r["success"])))
+    seen: set[tuple[str, str, int]] = set()
+    for base, new in evaluations:
+        if base.get("split") != new.get("split"):
+            raise CompareError(f"different splits ({base.get('split')} vs {new.get('split')}): "
+                               "compare evaluations of the same episodes")
+        old = {(r["env"], r["seed"]): r for r in base["results"]}
+        for r in new["results"]:
+            b = old.get((r["env"], r["seed"]))
+            if b is None:
+                continue
+            if b["instruction"] != r["instruction"]:
+                raise CompareError(f"{r['env']} seed {r['seed']}: the commands differ "
+                                   f"({b['instruction']!r} vs {r['instruction']!r}): not the "
+                                   "same episodes (another env config?)")
+            key = (str(new.get("split")), r["env"], r["seed"])
+            if key in seen:
+                raise CompareError(f"{r['env']} seed {r['seed']} is in two of the pairs: pool "
+                                   "evaluations of different episodes")
+            seen.add(key)
+            pairs.setdefault(r["family"], []).append((bool(b["success"]), bool(r["success"])))
     if not pairs:
         raise CompareError("no episode in common (same --families and --seed?)")
     pairs["all"] = [p for fam in list(pairs) for p in pairs[fam]]
@@ -75,15 +83,19 @@ def compare(base: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, An
         lost = sum(1 for b, n in ps if b and not n)
         out[fam] = {"episodes": len(ps), "base": sum(b for b, _ in ps) / len(ps),
                     "new": sum(n for _, n in ps) / len(ps), "gained": gained, "lost": lost,
-                    "p_value": round(mcnemar_p(gained, lost), 4)}
+                    "p_value": float(f"{mcnemar_p(gained, lost):.4g}")}
     return out
 
 
-def format_table(table: dict[str, dict[str, Any]], base: str, new: str) -> str:
-    lines = [f"base {base}", f"new  {new}",
+def format_table(table: dict[str, dict[str, Any]], base: list[str], new: list[str]) -> str:
+    lines = [f"base {' '.join(base)}", f"new  {' '.join(new)}",
              f"{'family':14s} {'episodes':>8s} {'base':>6s} {'new':>6s} {'gained':>7s} "
              f"{'lost':>5s} {'p (McNemar)':>12s}"]
     for fam, r in table.items():
         lines.append(f"{fam:14s} {r['episodes']:8d} {r['base']:6.3f} {r['new']:6.3f} "
-                     f"{r['gained']:7d} {r['lost']:5d} {r['p_value']:12.4f}")
+                     f"{r['gained']:7d} {r['lost']:5d} {_p(r['p_value']):>12s}")
     return "\n".join(lines)
+
+
+def _p(p: float) -> str:
+    return f"{p:.4f}" if p >= 1e-4 else f"{p:.1e}"

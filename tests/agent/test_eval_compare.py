@@ -44,6 +44,19 @@ def test_random_against_expert_on_the_same_episodes(tmp_path: Path, capsys) -> N
     assert str(expert) in out and str(random) in out and "McNemar" in out
 
 
+def test_pairs_on_other_seeds_are_pooled(tmp_path: Path, capsys) -> None:
+    pairs = [_eval(tmp_path, capsys, policy, *seed) for seed in ((), ("--seed", "100"))
+             for policy in ("random", "expert")]
+    assert main(["compare", *map(str, pairs), "--json"]) == 0
+    pooled = json.loads(capsys.readouterr().out)["by_task"]["goto_room"]
+    assert pooled["episodes"] == 8 and pooled["new"] == 1.0
+    assert pooled["gained"] == 8 - round(pooled["base"] * 8)
+    assert main(["compare", *map(str, pairs[:3])]) == 2
+    assert "in pairs" in capsys.readouterr().err
+    assert main(["compare", *map(str, pairs[:2] * 2)]) == 2  # the same episodes twice
+    assert "is in two of the pairs" in capsys.readouterr().err
+
+
 def test_evaluations_of_different_episodes_are_refused(tmp_path: Path, capsys) -> None:
     expert = _eval(tmp_path, capsys, "expert")
     other = _eval(tmp_path, capsys, "expert", "--seed", "100")
