@@ -74,6 +74,19 @@ PER_TASK = ("skill_head.",)
 
 
 @torch.no_grad()
+def copy_matching(net: RoombyPolicyNet, source: RoombyPolicyNet) -> tuple[list[str], list[str]]:
+    """Copy `source`'s weights into `net` wherever a weight's name and shape match (a smaller or
+    otherwise changed model, e.g. `model.cell_dim` 32 -> 16): -> (`net`'s weights left as
+    initialised, `source`'s weights not used)."""
+    own, theirs = net.state_dict(), source.state_dict()
+    for name, w in theirs.items():
+        if name in own and own[name].shape == w.shape:
+            own[name].copy_(w)
+    fresh = [n for n in own if n not in theirs or theirs[n].shape != own[n].shape]
+    unused = [n for n in theirs if n not in own or own[n].shape != theirs[n].shape]
+    return fresh, unused
+
+
 def widen_into(net: RoombyPolicyNet, source: RoombyPolicyNet) -> list[str]:
     """Copy `source`'s weights into `net`, a model with more inputs to some layers (e.g.
     `model.goal_seen` turned on): a weight whose input grew keeps `source`'s columns for the old

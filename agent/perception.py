@@ -86,7 +86,8 @@ class PerceptionNet(nn.Module):
     """rgb [B, 3, H, W] (uint8 0..255, or float already in 0..1) + depth [B, 1, H, W] metres."""
 
     def __init__(self, dim: int = 64, image_size: tuple[int, int] = (60, 80),
-                 channels: tuple[int, int, int] = (16, 32, 48), camera: CameraSpec | None = None):
+                 channels: tuple[int, int, int] = (16, 32, 48), camera: CameraSpec | None = None,
+                 context: bool = True):
         super().__init__()
         c1, c2, c3 = channels
         h, w = image_size
@@ -103,8 +104,9 @@ class PerceptionNet(nn.Module):
         self.conv2 = _conv(c1, c2, 2)    # H/4
         self.conv3 = _conv(c2, c3, 2)    # H/8
         # Context for whole pieces of furniture: a dilated convolution (receptive field about
-        # half the image) and the image's mean feature.
-        self.context = _conv_dilated(c3)
+        # half the image; `context=False` drops it, the residual path stays) and the image's
+        # mean feature.
+        self.context = _conv_dilated(c3) if context else None
         self.head_global = nn.Linear(c3, 32, bias=False)
         self.to_tokens = nn.Linear(c3, dim)
         self.half = ((h + 1) // 2, (w + 1) // 2)
@@ -129,7 +131,8 @@ class PerceptionNet(nn.Module):
         f1 = conv_hwc(self.conv1, x)
         f2 = conv_hwc(self.conv2, f1)
         f3 = conv_hwc(self.conv3, f2)
-        f3 = f3 + conv_hwc(self.context, f3)
+        if self.context is not None:
+            f3 = f3 + conv_hwc(self.context, f3)
         tokens = self.to_tokens(f3).flatten(1, 2) + self.pos
         coarse = self.head_coarse(f3) + self.head_global(f3.mean(dim=(1, 2)))[:, None, None, :]
         ctx = upsample_add(self.head_mid(f2), coarse)

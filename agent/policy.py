@@ -92,7 +92,7 @@ class RoombyPolicyNet(nn.Module):
         self.cfg = cfg
         d = cfg.dim
         self.language = make_language_encoder(cfg.language, d, cfg.heads, cfg.language_layers)
-        self.perception = PerceptionNet(d)
+        self.perception = PerceptionNet(d, context=cfg.perception_context)
         self.map_encoder = MapEncoder(d, cfg.cell_dim,
                                       in_channels=len(MAP_CHANNELS) + int(cfg.grounding))
         self.pose = nn.Sequential(nn.Linear(4, POSE_DIM), nn.ReLU())

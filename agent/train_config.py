@@ -24,6 +24,11 @@ class TrainConfig:
     copy the checkpoint's weights into it, zeros for inputs it lacked (e.g. `model.goal_seen`
     turned on), the skill head copied per task class for `model.skill_per_task`: training
     continues from exactly what the checkpoint computes."""
+    init_partial: bool = False
+    """With `init`: build the model from the `model:` section and copy the checkpoint's weights
+    wherever a weight's name and shape match; the rest starts fresh (e.g. the cell keys and the
+    pointer after `model.cell_dim` changed, or a perception without `model.perception_context`).
+    The run lists what it did not copy. Not with `init_widen`."""
     threads: int = 2
     """torch threads of the training process (DAgger's collection workers run while it waits)."""
 

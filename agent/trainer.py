@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from agent.checkpoint import load_checkpoint, save_checkpoint, widen_into
+from agent.checkpoint import copy_matching, load_checkpoint, save_checkpoint, widen_into
 from agent.config import RoombyConfig, to_dict
 from agent.demonstrations import Demonstrations, load_demonstrations
 from agent.imitation import bc_loss, episode_batches
@@ -80,6 +80,9 @@ class Trainer:
                              "train.dagger_rounds=0 and train.ppo_steps=0")
         if self.tc.motor_chunk < 1:
             raise ValueError(f"train.motor_chunk must be at least 1, got {self.tc.motor_chunk}")
+        if self.tc.init_widen and self.tc.init_partial:
+            raise ValueError("train.init_widen and train.init_partial exclude each other: widen "
+                             "to add inputs exactly, copy partially to change shapes")
         if self.tc.bc_minutes < 0:
             raise ValueError(f"train.bc_minutes must be 0 (no limit) or more, got "
                              f"{self.tc.bc_minutes}")
@@ -358,6 +361,14 @@ class Trainer:
             net, meta = load_checkpoint(self.tc.init)
             self.calibration = meta.get("perception_calibration")
             self.state["dagger_rounds_before"] = dagger_rounds_of(meta)
+            if self.tc.init_partial:
+                new = RoombyPolicyNet(self.cfg.model)
+                fresh, unused = copy_matching(new, net)
+                self._say(f"starting from {self.tc.init}, partly: fresh "
+                          f"{', '.join(fresh) or 'none'}; not used {', '.join(unused) or 'none'}")
+                if any(n.startswith("perception.") for n in fresh + unused):
+                    self._drop_calibration("the perception network changed shape")
+                return new
             if self.tc.init_widen:
                 wide = RoombyPolicyNet(self.cfg.model)
                 grown = widen_into(wide, net)

@@ -207,6 +207,41 @@ def test_train_widens_a_checkpoint_into_the_model_section(demos_dir: Path, tmp_p
                  "model.grounding=false"]) == 2
 
 
+def test_train_copies_what_fits_into_a_changed_model(demos_dir: Path, tmp_path: Path
+                                                    ) -> None:
+    """train.init_partial: smaller cell keys and no perception context; every weight whose
+    shape still fits is the source's, the cell path and pointer start fresh."""
+    from agent.checkpoint import load_checkpoint, save_checkpoint
+    from agent.model_config import ModelConfig
+    from agent.policy import RoombyPolicyNet
+
+    src = RoombyPolicyNet(ModelConfig(grounding=True))
+    save_checkpoint(tmp_path / "src.pt", src)
+    out = tmp_path / "run"
+    args = ["train", "--out", str(out), "--quiet", "--set", f"train.data=[{demos_dir}]",
+            "--set", "train.perception_steps=0", "--set", "train.bc_epochs=1",
+            "--set", "train.batch_episodes=2", "--set", "train.dagger_rounds=0",
+            "--set", f"train.init={tmp_path / 'src.pt'}", "--set", "train.init_partial=true",
+            "--set", "model.grounding=true", "--set", "model.cell_dim=16",
+            "--set", "model.perception_context=false"]
+    assert main(args) == 0
+    net, _ = load_checkpoint(out / "policy.pt")
+    assert net.cfg.cell_dim == 16 and net.perception.context is None
+    assert net.map_encoder.cell.weight.shape == (16, src.map_encoder.cell.in_features)
+    # frozen during imitation, so still the source's
+    assert torch.equal(net.perception.conv1[0].weight, src.perception.conv1[0].weight)
+    from agent.checkpoint import copy_matching
+
+    fresh, unused = copy_matching(RoombyPolicyNet(net.cfg), src)
+    assert sorted(fresh) == ["map_encoder.cell.bias", "map_encoder.cell.weight",
+                             "map_encoder.context_to_cell.weight", "pointer.v.weight",
+                             "pointer.w1.weight", "pointer.w2.bias", "pointer.w2.weight"]
+    assert sorted(unused) == sorted(fresh + [n for n in src.state_dict()
+                                             if n.startswith("perception.context.")])
+    assert main([*args[:2], str(tmp_path / "run2"), *args[3:], "--set",
+                 "train.init_widen=true"]) == 2  # one or the other
+
+
 def test_perception_trains_apart_from_packed_frames(demos_dir: Path, tmp_path: Path,
                                                     fw_checkpoint: Path) -> None:
     """scripts/train_perception.py: frames packed (depth as row differences) come back exactly;
