@@ -87,6 +87,7 @@ def copy_matching(net: RoombyPolicyNet, source: RoombyPolicyNet) -> tuple[list[s
     return fresh, unused
 
 
+@torch.no_grad()
 def widen_into(net: RoombyPolicyNet, source: RoombyPolicyNet) -> list[str]:
     """Copy `source`'s weights into `net`, a model with more inputs to some layers (e.g.
     `model.goal_seen` turned on): a weight whose input grew keeps `source`'s columns for the old

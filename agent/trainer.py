@@ -41,6 +41,7 @@ from agent.policy import RoombyPolicyNet
 from agent.train_log import TrainLog
 
 DAGGER_SEED = 1_000_000  # DAgger episodes use seeds far from the demonstrations'
+PPO_SEED = 5_000_000
 
 
 def dagger_seed(round_: int, rounds_before: int, seed: int) -> int:
@@ -56,7 +57,6 @@ def dagger_rounds_of(meta: dict[str, Any]) -> int:
     if "dagger_rounds" in meta:
         return int(meta["dagger_rounds"])
     return sum(1 for s in meta.get("stages", []) if str(s.get("name", "")).startswith("dagger-"))
-PPO_SEED = 5_000_000
 
 
 def dagger_env_ids(families: list[str]) -> list[str]:

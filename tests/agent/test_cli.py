@@ -8,7 +8,7 @@ import pytest
 
 from agent.cli import build_parser, main
 
-SUBCOMMANDS = ["run", "eval", "collect", "train", "parse", "listen", "home", "export"]
+SUBCOMMANDS = ["run", "eval", "compare", "collect", "train", "parse", "listen", "home", "export"]
 
 
 def roomby(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
