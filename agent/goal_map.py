@@ -42,22 +42,31 @@ DISTANCE_SCALE = 0.5
 """The distance feature is exp(-d / DISTANCE_SCALE): the goto radius (0.5 m) reads 0.37."""
 
 
-def goal_map(goal_logits: Tensor, grid: Tensor) -> Tensor:
-    """goal_logits [B, slots, sum(GOAL_SIZES)], map [B, C, H, W] -> [B, H, W] in [0, 1]."""
+def goal_map(goal_logits: Tensor, grid: Tensor, rooms: bool = False) -> Tensor:
+    """goal_logits [B, slots, sum(GOAL_SIZES)], map [B, C, H, W] -> [B, H, W] in [0, 1].
+
+    `rooms` (`model.goal_room`): a step that names a room and no object lights the room's
+    cells, P(no object) . P(room) . R[cell], so room commands are grounded as objects are
+    (without it their goal map is empty and the pointer's learned part carries them alone)."""
     _, obj, col, room = torch.split(goal_logits.detach(), list(GOAL_SIZES), dim=-1)
-    p_obj = torch.softmax(obj, -1)[..., 1:]                                   # [B, S, T]
+    p_all = torch.softmax(obj, -1)
+    p_obj = p_all[..., 1:]                                                    # [B, S, T]
     p_col = torch.softmax(col, -1)
     p_room = torch.softmax(room, -1)
     g = grid.float()
     types = g[:, SEMANTIC_START: SEMANTIC_START + N_TYPES]
     colors = g[:, SEMANTIC_START + N_TYPES: SEMANTIC_START + N_TYPES + N_COLORS]
-    rooms = g[:, ROOM_START: ROOM_START + N_ROOMS]
+    room_cells = g[:, ROOM_START: ROOM_START + N_ROOMS]
     b, _, h, w = g.shape
     # Contractions over the channel axis as matrix products ([B, S, K] @ [B, K, H*W]).
+    named_room = p_room[..., 1:] @ room_cells.reshape(b, N_ROOMS, h * w)
     t = p_obj @ types.reshape(b, N_TYPES, h * w)
     c = p_col[..., :1] + p_col[..., 1:] @ colors.reshape(b, N_COLORS, h * w)
-    r = p_room[..., :1] + p_room[..., 1:] @ rooms.reshape(b, N_ROOMS, h * w)
-    return (t * c * r).amax(1).reshape(b, h, w)
+    r = p_room[..., :1] + named_room
+    out = t * c * r
+    if rooms:  # t <= P(some object) = 1 - P(no object): the sum stays within [0, 1]
+        out = out + p_all[..., :1] * named_room
+    return out.amax(1).reshape(b, h, w)
 
 
 def goal_features(ground: Tensor, grid: Tensor, seen: bool = False) -> Tensor:

@@ -67,6 +67,10 @@ class ModelConfig:
     centre to the nearest cell the goal map lights (agent/goal_map.py: goal_distance). The
     within-k-cells features cannot tell 0.5 m from 0.75 m; goto_object needs 0.5 m, and the
     learner stopped 0.7-0.85 m away in held-out homes."""
+    goal_room: bool = False
+    """With `grounding`: a step that names a room and no object lights that room's cells in the
+    goal map (agent/goal_map.py), so room commands get the grounded pointer bonus and goal
+    features objects get. Without it a room command's goal map is empty."""
     skill_per_task: bool = False
     """With `grounding`: one skill head per task class of the command's first step; the goal
     head's most likely task (detached) picks the one used. Traces of held-out vacuum_under failures

@@ -120,6 +120,8 @@ class RoombyPolicyNet(nn.Module):
         if cfg.skill_per_task and not cfg.grounding:
             raise ValueError("model.skill_per_task needs model.grounding (the exported decision "
                              "step takes the goal head's logits only with it): turn both on")
+        if cfg.goal_room and not cfg.grounding:
+            raise ValueError("model.goal_room adds rooms to the goal map: turn model.grounding on")
         if cfg.goal_distance and not cfg.goal_features:
             raise ValueError("model.goal_distance adds to model.goal_features: turn both on")
         extra = (GOAL_FEATURES + int(cfg.goal_seen)) if cfg.goal_features else 0
@@ -216,7 +218,7 @@ class RoombyPolicyNet(nn.Module):
         vis: PerceptionOut = self.perception(obs["rgb"], obs["depth"])
         grid, ground = obs["map"], None
         if self.cfg.grounding:
-            ground = goal_map(command.goal_logits, grid)
+            ground = goal_map(command.goal_logits, grid, self.cfg.goal_room)
             grid = torch.cat([grid.float(), ground.unsqueeze(1)], dim=1)
         mp = self.map_encoder(grid)
         q = command.queries

@@ -222,6 +222,18 @@ def test_goal_map_lights_exactly_the_named_object() -> None:
     second = {"task": "sequence", "steps": [{"task": "goto_room", "room": "kitchen"},
                                             {"task": "vacuum_under", "object": "table"}]}
     assert lit(second) == {(30, 5)}
+    # model.goal_room: a room named without an object lights that room's cells, nothing else moves
+    lit_rooms = {}
+    for goal in (red_couch, {**red_couch, "room": "kitchen"}, second,
+                 {"task": "goto_room", "room": "kitchen"}):
+        g = goal_map(_one_hot_goal(goal), grid, rooms=True)[0]
+        assert g.min() >= 0 and g.max() <= 1
+        lit_rooms[goal.get("task"), goal.get("room")] = {
+            tuple(map(int, rc)) for rc in torch.nonzero(g > 0.5)}
+        if goal is not second and goal["task"] != "goto_room":
+            assert torch.allclose(g, goal_map(_one_hot_goal(goal), grid)[0], atol=1e-6)
+    assert lit_rooms["goto_room", "kitchen"] == {(30, 30)}
+    assert lit_rooms["sequence", None] == {(30, 5), (30, 30)}  # the room step and the table
 
 
 def test_goal_map_is_added_to_the_pointer_with_its_gain() -> None:
