@@ -118,6 +118,15 @@ class Trainer:
         done = [s["name"] for s in self.state["stages"]]
         net = self._start_net(done)
         t_run = time.time()
+        if not self.stages() and self.tc.init and (self.tc.init_partial or self.tc.init_widen):
+            # No stage: the run converts `init` into the model: section (e.g. a flag that adds no
+            # weights, such as model.goal_room) and writes it as its policy, with how the
+            # weights were trained.
+            _, meta = load_checkpoint(self.tc.init)
+            self._save(net, "init", {"converted_from": self.tc.init,
+                                     "train_seconds": meta.get("train_seconds", 0.0),
+                                     "init_command": meta.get("command"),
+                                     "init_stages": meta.get("stages", [])})
         for name in self.stages():
             if name in done:
                 continue
@@ -385,13 +394,14 @@ class Trainer:
             self._say(f"perception from {self.tc.init_perception}")
         return net
 
-    def _save(self, net: RoombyPolicyNet, stage: str) -> None:
+    def _save(self, net: RoombyPolicyNet, stage: str, extra: dict[str, Any] | None = None
+              ) -> None:
         rounds = self.state.get("dagger_rounds_before", 0) + sum(
             1 for s in self.state["stages"] if s["name"].startswith("dagger-"))
         meta = {"command": self.command, "stage": stage, "stages": self.state["stages"],
                 "dagger_rounds": rounds,
                 "train_seconds": round(sum(s["seconds"] for s in self.state["stages"]), 1),
-                "config": to_dict(self.cfg), **self._calibration_meta()}
+                "config": to_dict(self.cfg), **self._calibration_meta(), **(extra or {})}
         save_checkpoint(self.out / f"{stage}.pt", net, meta)
         save_checkpoint(self.out / "policy.pt", net, meta)
         self.state["history"] = self.log.history

@@ -240,6 +240,18 @@ def test_train_copies_what_fits_into_a_changed_model(demos_dir: Path, tmp_path: 
                                              if n.startswith("perception.context.")])
     assert main([*args[:2], str(tmp_path / "run2"), *args[3:], "--set",
                  "train.init_widen=true"]) == 2  # one or the other
+    # with no stage, the run converts its init into the model: section (a flag without weights)
+    assert main(["train", "--out", str(tmp_path / "run3"), "--quiet", "--set",
+                 f"train.init={out / 'policy.pt'}", "--set", "train.init_partial=true",
+                 "--set", "train.perception_steps=0", "--set", "train.bc_epochs=0",
+                 "--set", "train.dagger_rounds=0", "--set", "model.grounding=true",
+                 "--set", "model.cell_dim=16", "--set", "model.perception_context=false",
+                 "--set", "model.goal_room=true"]) == 0
+    converted, meta = load_checkpoint(tmp_path / "run3" / "policy.pt")
+    assert converted.cfg.goal_room and not net.cfg.goal_room
+    assert meta["converted_from"] == str(out / "policy.pt") and meta["train_seconds"] > 0
+    assert all(torch.equal(a, b) for a, b in zip(converted.state_dict().values(),
+                                                  net.state_dict().values(), strict=True))
 
 
 def test_perception_trains_apart_from_packed_frames(demos_dir: Path, tmp_path: Path,
