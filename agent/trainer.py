@@ -89,6 +89,7 @@ class Trainer:
         self.out = Path(out)
         self.command = command
         self.calibration: dict[str, Any] | None = None
+        self.init_meta: dict[str, Any] = {}  # train.init's metadata, read when the run starts
         self.progress = progress
         state_file = self.out / "state.json"
         if state_file.exists() and not resume:
@@ -122,7 +123,7 @@ class Trainer:
             # No stage: the run converts `init` into the model: section (e.g. a flag that adds no
             # weights, such as model.goal_room) and writes it as its policy, with how the
             # weights were trained.
-            _, meta = load_checkpoint(self.tc.init)
+            meta = self.init_meta
             self._save(net, "init", {"converted_from": self.tc.init,
                                      "train_seconds": meta.get("train_seconds", 0.0),
                                      "init_command": meta.get("command"),
@@ -368,6 +369,7 @@ class Trainer:
             return net
         if self.tc.init:
             net, meta = load_checkpoint(self.tc.init)
+            self.init_meta = meta
             self.calibration = meta.get("perception_calibration")
             self.state["dagger_rounds_before"] = dagger_rounds_of(meta)
             if self.tc.init_partial:
