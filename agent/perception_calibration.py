@@ -19,6 +19,7 @@ weighs it: by the type head's confidence ^ `CONFIDENCE_POWER`.
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -113,6 +114,22 @@ def type_matrix(counts: np.ndarray, prior: float = PRIOR) -> np.ndarray:
     c = np.asarray(counts, dtype=np.float64) + prior * np.eye(N_TYPES + 1)[None]
     p = c / c.sum(axis=1, keepdims=True)
     return p[:, 1:, 1:].astype(np.float32)
+
+
+def calibrate(checkpoint: str, episodes: int, seed: int = 0, workers: int = 1,
+              prior: float = PRIOR, power: float = CONFIDENCE_POWER, command: str = "",
+              progress: bool = True) -> dict[str, Any]:
+    """Count how `checkpoint`'s perception reads each type (`calibration_counts`) -> the
+    `perception_calibration` entry of a checkpoint's metadata."""
+    from sim.catalog import FURNITURE_TYPES
+
+    t0 = time.time()
+    counts = calibration_counts(checkpoint, episodes, seed, workers, power, progress=progress)
+    return {"command": command, "episodes": episodes, "seconds": round(time.time() - t0, 1),
+            "prior": prior, "confidence_power": power,
+            "rooms": [*ROOM_TYPES, "none"], "types": list(FURNITURE_TYPES),
+            "counts": np.round(counts, 2).tolist(),
+            "type_given_room": np.round(type_matrix(counts, prior), 5).tolist()}
 
 
 def type_given_room(meta: dict[str, Any]) -> np.ndarray | None:

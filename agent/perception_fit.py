@@ -35,11 +35,15 @@ def frame_inputs(frames: Frames, idx: np.ndarray, device: torch.device | str = "
     return rgb, depth[:, None].to(device)
 
 
+def cosine_factor(progress: float) -> float:
+    """The learning-rate factor at `progress` (0..1) of a run: cosine from 1 down to 0.1."""
+    return 0.1 + 0.45 * (1 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
+
+
 def cosine_schedule(opt: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LambdaLR:
     """Cosine decay from the base rate to 10 % of it over `steps` updates."""
     steps = max(steps, 1)
-    return torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: 0.1 + 0.45 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    return torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_factor(s / steps))
 
 
 def fit_perception(net: PerceptionNet, frames: Frames, train: np.ndarray, steps: int,
@@ -47,21 +51,29 @@ def fit_perception(net: PerceptionNet, frames: Frames, train: np.ndarray, steps:
                    device: torch.device | str = "cpu",
                    loop: Callable[[Iterable[int]], Iterable[int]] = iter,
                    on_loss: Callable[[int, float], None] | None = None,
-                   deadline: float | None = None, balance: float = 0.0) -> int:
-    """`steps` Adam updates on random batches of the frames `train` (cosine learning rate);
-    returns the number of updates made.
+                   deadline: float | None = None, balance: float = 0.0,
+                   minutes: float = 0.0) -> int:
+    """Up to `steps` Adam updates on random batches of the frames `train`, the learning rate
+    decayed by a cosine; returns the number of updates made.
 
+    `minutes` > 0 is a time budget: training stops when it is spent, and the cosine runs over
+    whichever of steps and time is further along, so a budgeted run still ends at the low rate
+    however fast the machine is (this host's speed varies twofold from day to day).
     `loop` wraps the step range (a progress bar); `on_loss(step, loss)` is called every 50
     steps and at the last. `deadline` (a `time.time()`) stops early, for leased machines.
     `balance` > 0 weighs type classes by their pixel count ^ -balance (`class_balance`)."""
     type_weight = class_balance(type_counts(frames, train, rng), balance) if balance else None
     net.to(device).train()
     opt = torch.optim.Adam(net.parameters(), lr=lr)
-    sched = cosine_schedule(opt, steps)
+    t0, budget = time.time(), minutes * 60
     done = 0
     for step in loop(range(steps)):
-        if deadline is not None and time.time() > deadline:
+        elapsed = time.time() - t0
+        if (deadline is not None and time.time() > deadline) or (budget and elapsed > budget):
             break
+        progress = max(step / max(steps, 1), elapsed / budget if budget else 0.0)
+        for group in opt.param_groups:
+            group["lr"] = lr * cosine_factor(progress)
         idx = rng.choice(train, size=min(batch, len(train)))
         t, c = segmentation_targets(frames["frame_types"][idx], frames["frame_colors"][idx])
         loss = segmentation_loss(net(*frame_inputs(frames, idx, device)), t.to(device),
@@ -69,7 +81,6 @@ def fit_perception(net: PerceptionNet, frames: Frames, train: np.ndarray, steps:
         opt.zero_grad()
         loss.backward()
         opt.step()
-        sched.step()
         if on_loss is not None and (step % 50 == 0 or step == steps - 1):
             on_loss(step, loss.item())
         done = step + 1

@@ -35,6 +35,9 @@ class TrainConfig:
     perception_steps: int = 3000
     """Stage 1: supervised updates of the perception CNN on the shards' camera frames and
     segmentation labels (0: skip, keep the weights it starts with)."""
+    perception_minutes: float = 0.0
+    """Stop the perception stage after this many minutes, the learning rate decayed over them
+    (a budget, whatever the machine's speed); 0: no limit."""
     perception_batch: int = 64
     """Frames per perception update."""
     perception_lr: float = 0.002
@@ -49,6 +52,10 @@ class TrainConfig:
     """skill: the skill and pointer heads imitate decisions (the design). motor: the motor head
     imitates wheel actions every control period, from demonstrations of a -Motor env id (the
     two-level ablation; behaviour cloning only)."""
+    calibrate_episodes: int = 0
+    """After a perception stage: calibrate the new perception on this many expert episodes in
+    training homes (agent/perception_calibration.py), so DAgger and the result use the
+    calibrated map; 0: leave it uncalibrated (scripts/calibrate_perception.py does it later)."""
     bc_epochs: int = 15
     """Stage 2: behaviour-cloning passes over all demonstration episodes."""
     bc_minutes: float = 0.0

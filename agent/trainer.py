@@ -1,6 +1,7 @@
 """`roomby train`: perception, behaviour cloning, DAgger, in stages, resumable.
 
     stage 1  perception     the CNN learns per-pixel type and colour from segmentation labels
+             calibrate      (with train.calibrate_episodes) how it reads each type, per room
     stage 2  bc             the whole policy imitates the expert over whole episodes
     stage 3  dagger-1..N    the learner drives (learned perception fills its map), the expert
                             labels the states it visits, the learner retrains on all the data
@@ -108,6 +109,8 @@ class Trainer:
         plan = []
         if self.tc.perception_steps > 0:
             plan.append("perception")
+            if self.tc.calibrate_episodes > 0:
+                plan.append("calibrate")
         if self.tc.bc_epochs > 0:
             plan.append("bc")
         plan.extend(f"dagger-{i}" for i in range(1, self.tc.dagger_rounds + 1))
@@ -136,6 +139,8 @@ class Trainer:
             if name == "perception":
                 figures = self.train_perception(net)
                 self._drop_calibration("its perception was trained again")
+            elif name == "calibrate":
+                figures = self.calibrate(net)
             elif name == "bc" and self.tc.level == "motor":
                 figures = self.train_motor_bc(net, self._data(), self.tc.bc_epochs)
             elif name == "bc":
@@ -164,15 +169,29 @@ class Trainer:
         order = self.rng.permutation(n)
         val, train = order[: max(n // 20, 1)], order[max(n // 20, 1):]
         tc = self.tc
-        fit_perception(net.perception, frames, train, tc.perception_steps, tc.perception_batch,
-                       tc.perception_lr, tc.perception_background, self.rng,
-                       loop=lambda it: self._bar(it, "perception"),
-                       on_loss=lambda step, loss: self.log.scalar("perception/loss", loss, step),
-                       balance=tc.perception_balance)
+        updates = fit_perception(
+            net.perception, frames, train, tc.perception_steps, tc.perception_batch,
+            tc.perception_lr, tc.perception_background, self.rng,
+            loop=lambda it: self._bar(it, "perception"),
+            on_loss=lambda step, loss: self.log.scalar("perception/loss", loss, step),
+            balance=tc.perception_balance, minutes=tc.perception_minutes)
         acc = perception_accuracy(net.perception, frames, val)
         for k, v in acc.items():
-            self.log.scalar(f"perception/val_{k}", v, tc.perception_steps)
-        return {"frames": n, **acc}
+            self.log.scalar(f"perception/val_{k}", v, updates)
+        return {"frames": n, "updates": updates, **acc}
+
+    def calibrate(self, net: RoombyPolicyNet) -> dict[str, Any]:
+        """How the perception just trained reads each type, per room, in expert episodes of
+        training homes: the map the following stages see is calibrated with it."""
+        from agent.perception_calibration import calibrate
+
+        path = self.out / "calibrate-input.pt"
+        save_checkpoint(path, net, {"stage": "calibrate input"})
+        self.calibration = calibrate(str(path), self.tc.calibrate_episodes, self.tc.seed,
+                                     self.tc.workers, command=self.command,
+                                     progress=self.progress)
+        path.unlink()
+        return {"episodes": self.tc.calibrate_episodes}
 
     # ---- stage 2: behaviour cloning --------------------------------------------------------
     def train_bc(self, net: RoombyPolicyNet, demos: Demonstrations, epochs: int, tag: str

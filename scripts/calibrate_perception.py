@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +22,10 @@ from agent.checkpoint import CheckpointError, load_checkpoint, save_checkpoint  
 from agent.perception_calibration import (  # noqa: E402
     CONFIDENCE_POWER,
     PRIOR,
-    calibration_counts,
+    calibrate,
     plot_calibration,
-    type_matrix,
 )
-from sim.catalog import FURNITURE_TYPES, ROOM_TYPES  # noqa: E402
+from sim.catalog import FURNITURE_TYPES  # noqa: E402
 
 
 def summary(counts: np.ndarray) -> str:
@@ -58,23 +56,16 @@ def main() -> None:
         net, meta = load_checkpoint(args.checkpoint)
     except CheckpointError as e:
         raise SystemExit(f"calibrate_perception.py: {e}") from None
-    t0 = time.time()
-    counts = calibration_counts(args.checkpoint, args.episodes, args.seed, args.workers,
-                                args.confidence_power)
-    m = type_matrix(counts, args.prior)
-    seconds = round(time.time() - t0, 1)
-    print(f"{counts[:, 1:].sum():.0f} furniture pixel weights counted in {seconds} s; right: "
-          f"{summary(counts)}")
-    meta = dict(meta)
-    meta["perception_calibration"] = {
-        "command": " ".join(sys.argv), "episodes": args.episodes, "seconds": seconds,
-        "prior": args.prior, "confidence_power": args.confidence_power,
-        "rooms": [*ROOM_TYPES, "none"], "types": list(FURNITURE_TYPES),
-        "counts": np.round(counts, 2).tolist(), "type_given_room": np.round(m, 5).tolist()}
+    cal = calibrate(args.checkpoint, args.episodes, args.seed, args.workers, args.prior,
+                    args.confidence_power, command=" ".join(sys.argv))
+    counts = np.asarray(cal["counts"])
+    print(f"{counts[:, 1:].sum():.0f} furniture pixel weights counted in {cal['seconds']} s; "
+          f"right: {summary(counts)}")
+    meta = {**meta, "perception_calibration": cal}
     save_checkpoint(args.out, net, meta)
     print(f"wrote {args.out}")
     if args.plot:
-        plot_calibration(m, args.plot)
+        plot_calibration(np.asarray(cal["type_given_room"], np.float32), args.plot)
         print(f"wrote {args.plot}")
 
 

@@ -148,12 +148,15 @@ def fit(args: argparse.Namespace) -> None:
     before = perception_accuracy(net.to(args.device), frames, val, args.device)
     print(f"before: {before}", flush=True)
     t1 = time.time()
-    deadline = t0 + args.minutes * 60 if args.minutes else None
+    # --minutes counts from the start (a leased machine's time); what is left after loading is
+    # also the budget the learning rate's cosine runs over.
+    left = max(t0 + args.minutes * 60 - t1, 1.0) / 60 if args.minutes else 0.0
     done = fit_perception(net, frames, train, args.steps, args.batch, args.lr, args.background, rng,
-                   device=args.device,
-                   on_loss=lambda s, v: print(f"step {s} loss {v:.4f} {time.time() - t1:.0f} s",
-                                              flush=True) if s % 2000 == 0 else None,
-                          deadline=deadline, balance=args.balance)
+                          device=args.device,
+                          on_loss=lambda s, v: print(f"step {s} loss {v:.4f} "
+                                                     f"{time.time() - t1:.0f} s", flush=True)
+                          if s % 2000 == 0 else None,
+                          balance=args.balance, minutes=left)
     after = perception_accuracy(net, frames, val, args.device)
     seconds = round(time.time() - t1, 1)
     print(f"after {done} of {args.steps} steps ({seconds} s): {after}", flush=True)
@@ -190,7 +193,8 @@ def main() -> None:
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--scratch", action="store_true", help="start from random weights")
     b.add_argument("--minutes", type=float, default=0,
-                   help="stop after this many minutes (from start) and save; 0: no limit")
+                   help="stop after this many minutes (from start) and save, the learning rate "
+                   "decayed over them; 0: no limit")
     b.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     b.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     c = sub.add_parser("confusion", help="where a checkpoint's type readings go on held-out "

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import gymnasium as gym
 import numpy as np
 import torch
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 import sim  # noqa: F401
 from agent.perception import (
@@ -80,3 +83,35 @@ def test_learned_perception_fills_the_env_semantic_layer() -> None:
     assert semantic[1].max() > 0.5  # type index 1 was "seen"...
     assert semantic[0].max() == 0 and semantic[2:10].max() == 0  # ...and no other type
     env.close()
+
+
+def test_a_time_budget_ends_perception_training_at_the_low_learning_rate() -> None:
+    """`minutes` stops a fit when spent, whatever `steps` says, and the cosine runs over the
+    time: the last updates are made near 10 % of the base rate however fast the machine is."""
+    from agent.perception_fit import cosine_factor, fit_perception
+
+    assert cosine_factor(0.0) == 1.0 and abs(cosine_factor(1.0) - 0.1) < 1e-9
+    assert cosine_factor(2.0) == cosine_factor(1.0), "past the budget the rate stays low"
+    rng = np.random.default_rng(0)
+    n = 8
+    frames = {"frame_rgb": rng.integers(0, 256, (n, 3, 60, 80), dtype=np.uint8),
+              "frame_depth": rng.integers(200, 5000, (n, 60, 80)).astype(np.uint16),
+              "frame_types": rng.integers(0, 3, (n, 60, 80), dtype=np.uint8),
+              "frame_colors": rng.integers(0, 3, (n, 60, 80), dtype=np.uint8)}
+    seen: list[tuple[float, float]] = []  # (time, rate) of each update
+    hook = register_optimizer_step_pre_hook(
+        lambda opt, args, kwargs: seen.append((time.time(), opt.param_groups[0]["lr"])))
+    budget = 3.0
+    try:
+        t0 = time.time()
+        done = fit_perception(PerceptionNet(), frames, np.arange(n), steps=10**6, batch=2,
+                              lr=0.01, background=0.3, rng=rng, minutes=budget / 60)
+        took = time.time() - t0
+    finally:
+        hook.remove()
+    assert 2 <= done == len(seen) < 10**6 and took < budget + 5, (done, took)
+    # The rate was set before the update's forward pass, so it is at least the time-based rate
+    # at the update; the last updates run at under half the base rate.
+    assert all(r >= 0.01 * cosine_factor((t - t0) / budget) - 1e-9 for t, r in seen), seen
+    assert seen[0][1] > 0.0099 and seen[-1][1] < 0.005, seen
+    assert all(a[1] >= b[1] for a, b in zip(seen, seen[1:], strict=False)), "the rate only falls"

@@ -322,6 +322,31 @@ def test_training_carries_the_perception_calibration_while_perception_is_kept(
     assert "perception_calibration" not in load_checkpoint(tmp_path / "new" / "policy.pt")[1]
 
 
+def test_a_run_calibrates_the_perception_it_trained_before_dagger(demos_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    """train.calibrate_episodes: the new perception is calibrated right after its stage, and
+    the DAgger learner (whose perception fills the map) and the result carry the calibration."""
+    from agent.checkpoint import load_checkpoint
+    from agent.perception_calibration import type_given_room
+
+    out = tmp_path / "run"
+    assert main(["train", "--quiet", "--out", str(out), "--set", f"train.data=[{demos_dir}]",
+                 "--set", "train.perception_steps=2", "--set", "train.perception_batch=2",
+                 "--set", "train.calibrate_episodes=1", "--set", "train.bc_epochs=1",
+                 "--set", "train.batch_episodes=2", "--set", "train.dagger_rounds=1",
+                 "--set", "train.dagger_episodes=1", "--set", "train.dagger_epochs=1",
+                 "--set", "train.dagger_families=[goto_object]", "--set", "train.workers=1"]) == 0
+    state = json.loads((out / "state.json").read_text())
+    assert [s["name"] for s in state["stages"]] == ["perception", "calibrate", "bc", "dagger-1"]
+    _, meta = load_checkpoint(out / "policy.pt")
+    cal = meta["perception_calibration"]
+    assert cal["episodes"] == 1 and np.asarray(cal["counts"])[:, 1:].sum() > 0
+    assert type_given_room(meta) is not None
+    _, learner = load_checkpoint(out / "dagger-1-learner.pt")
+    assert learner["perception_calibration"] == cal
+    assert not (out / "calibrate-input.pt").exists()
+
+
 def test_runs_from_a_trained_policy_collect_dagger_rounds_in_new_homes() -> None:
     from agent.trainer import dagger_rounds_of, dagger_seed
 
