@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from agent.checkpoint import copy_matching, load_checkpoint, save_checkpoint, widen_into
+from agent.checkpoint import save_checkpoint
 from agent.config import RoombyConfig, to_dict
 from agent.demonstrations import Demonstrations, load_demonstrations
 from agent.imitation import bc_loss, episode_batches
@@ -39,6 +39,7 @@ from agent.motor_imitation import (
 )
 from agent.perception_fit import cosine_schedule, fit_perception, perception_accuracy
 from agent.policy import RoombyPolicyNet
+from agent.run_start import start_network
 from agent.train_log import TrainLog
 
 DAGGER_SEED = 1_000_000  # DAgger episodes use seeds far from the demonstrations'
@@ -50,14 +51,6 @@ def dagger_seed(round_: int, rounds_before: int, seed: int) -> int:
     `rounds_before` rounds behind it: a run started from another run's policy collects in new
     homes (the same seeds again would re-visit the homes the policy was last corrected in)."""
     return DAGGER_SEED * (rounds_before + round_) + 10_000 * seed
-
-
-def dagger_rounds_of(meta: dict[str, Any]) -> int:
-    """DAgger rounds behind a checkpoint: its `dagger_rounds` (counted along `train.init`
-    chains), or for checkpoints from before that was recorded, its own run's rounds."""
-    if "dagger_rounds" in meta:
-        return int(meta["dagger_rounds"])
-    return sum(1 for s in meta.get("stages", []) if str(s.get("name", "")).startswith("dagger-"))
 
 
 def dagger_env_ids(families: list[str]) -> list[str]:
@@ -366,54 +359,19 @@ class Trainer:
         return self._cache
 
     def _start_net(self, done: list[str]) -> RoombyPolicyNet:
-        net = self._load_start(done)
+        start = start_network(self.cfg, self.out, done, self._say)
+        self.calibration, self.init_meta = start.calibration, start.init_meta
+        if start.dagger_rounds_before is not None:
+            self.state["dagger_rounds_before"] = start.dagger_rounds_before
         if not self.tc.freeze_perception:
             self._drop_calibration("train.freeze_perception is false")
-        return net
+        return start.net
 
     def _drop_calibration(self, why: str) -> None:
         if self.calibration is not None:
             self.calibration = None
             self._say(f"the perception calibration no longer applies ({why}): calibrate the "
                       "result with scripts/calibrate_perception.py")
-
-    def _load_start(self, done: list[str]) -> RoombyPolicyNet:
-        """The network a run starts from; its perception's calibration (a property of the
-        perception's weights: agent/perception_calibration.py) is carried along."""
-        self.calibration = None
-        if done:
-            net, meta = load_checkpoint(self.out / f"{done[-1]}.pt")
-            self.calibration = meta.get("perception_calibration")
-            self._say(f"resuming after stage {done[-1]}")
-            return net
-        if self.tc.init:
-            net, meta = load_checkpoint(self.tc.init)
-            self.init_meta = meta
-            self.calibration = meta.get("perception_calibration")
-            self.state["dagger_rounds_before"] = dagger_rounds_of(meta)
-            if self.tc.init_partial:
-                new = RoombyPolicyNet(self.cfg.model)
-                fresh, unused = copy_matching(new, net)
-                self._say(f"starting from {self.tc.init}, partly: fresh "
-                          f"{', '.join(fresh) or 'none'}; not used {', '.join(unused) or 'none'}")
-                if any(n.startswith("perception.") for n in fresh + unused):
-                    self._drop_calibration("the perception network changed shape")
-                return new
-            if self.tc.init_widen:
-                wide = RoombyPolicyNet(self.cfg.model)
-                grown = widen_into(wide, net)
-                self._say(f"starting from {self.tc.init}, widened: {', '.join(grown) or 'none'}")
-                return wide
-            self.cfg.model = net.cfg
-            self._say(f"starting from {self.tc.init}")
-            return net
-        net = RoombyPolicyNet(self.cfg.model)
-        if self.tc.init_perception:
-            src, meta = load_checkpoint(self.tc.init_perception)
-            self.calibration = meta.get("perception_calibration")
-            net.perception.load_state_dict(src.perception.state_dict())
-            self._say(f"perception from {self.tc.init_perception}")
-        return net
 
     def _save(self, net: RoombyPolicyNet, stage: str, extra: dict[str, Any] | None = None
               ) -> None:

@@ -348,7 +348,8 @@ def test_a_run_calibrates_the_perception_it_trained_before_dagger(demos_dir: Pat
 
 
 def test_runs_from_a_trained_policy_collect_dagger_rounds_in_new_homes() -> None:
-    from agent.trainer import dagger_rounds_of, dagger_seed
+    from agent.run_start import dagger_rounds_of
+    from agent.trainer import dagger_seed
 
     # checkpoints from before the count was recorded: their own run's rounds
     assert dagger_rounds_of({"stages": [{"name": "bc"}, {"name": "dagger-1"}]}) == 1
