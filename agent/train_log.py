@@ -33,7 +33,8 @@ class TrainLog:
         return [s for s, _ in pts], [v for _, v in pts]
 
     def plot(self, path: Path) -> Path | None:
-        """The behaviour-cloning losses and accuracies over updates (one picture)."""
+        """One picture: the perception stage's loss and held-out accuracy (when the run trained
+        perception), then the behaviour-cloning losses and accuracies over updates."""
         try:
             import matplotlib
 
@@ -41,7 +42,11 @@ class TrainLog:
             import matplotlib.pyplot as plt
         except ImportError:
             return None
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
+        perception = bool(self.series("perception/loss")[0])
+        fig, axes = plt.subplots(1, 2 + perception, figsize=(5 * (2 + perception), 3.6))
+        if perception:
+            self._plot_perception(axes[0])
+        ax1, ax2 = axes[-2:]
         for tag in ("bc/loss", "bc/skill", "bc/pointer", "bc/goal"):
             x, y = self.series(tag)
             if x:
@@ -67,3 +72,20 @@ class TrainLog:
         fig.savefig(path, dpi=90)
         plt.close(fig)
         return path
+
+    def _plot_perception(self, ax) -> None:
+        x, y = self.series("perception/loss")
+        ax.plot(x, y, color="tab:gray", label="loss")
+        ax.set_yscale("log")
+        ax.set_xlabel("perception update")
+        ax.set_title("perception (segmentation)")
+        acc = ax.twinx()
+        for tag, label in (("perception/val_type_acc", "held-out type accuracy"),
+                           ("perception/val_color_acc", "held-out colour accuracy")):
+            xa, ya = self.series(tag)
+            if xa:
+                acc.scatter(xa, ya, zorder=3, label=f"{label} {ya[-1]:.3f}")
+        acc.set_ylim(0, 1)
+        handles = ax.get_legend_handles_labels()
+        more = acc.get_legend_handles_labels()
+        ax.legend(handles[0] + more[0], handles[1] + more[1], loc="center right", fontsize=8)

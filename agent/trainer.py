@@ -165,7 +165,8 @@ class Trainer:
         updates = fit_perception(
             net.perception, frames, train, tc.perception_steps, tc.perception_batch,
             tc.perception_lr, tc.perception_background, self.rng,
-            loop=lambda it: self._bar(it, "perception"),
+            loop=lambda it: self._bar(it, f"perception ({tc.perception_minutes:g} min budget)"
+                                      if tc.perception_minutes else "perception"),
             on_loss=lambda step, loss: self.log.scalar("perception/loss", loss, step),
             balance=tc.perception_balance, minutes=tc.perception_minutes)
         acc = perception_accuracy(net.perception, frames, val)

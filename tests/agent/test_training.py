@@ -136,6 +136,9 @@ train:
     assert ppo["decisions"] == 8 and ppo["updates"] == 2
     for name in ("perception.pt", "bc.pt", "dagger-1.pt", "ppo.pt", "policy.pt", "curve.png"):
         assert (out / name).exists(), name
+    import matplotlib.pyplot as plt
+
+    assert plt.imread(out / "curve.png").shape[1] == 1350, "three panels: perception, BC, acc."
     assert list((out / "tb").iterdir()), "TensorBoard event files"
     assert list((out / "tb").glob("ppo_*/events.*")), "PPO's TensorBoard logs"
     # an existing run is not overwritten; --resume finds nothing left to do
