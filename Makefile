@@ -44,11 +44,11 @@ demo: install
 # evaluated on held-out homes. README "Learning" has what it reached and how long it took.
 reproduce: install
 	$(BIN)/roomby collect --out data/r60 --episodes 120 --frame-every 4 --workers 2
-	$(BIN)/roomby train --config configs/reproduce.yaml --out runs/r60 --resume
-	$(BIN)/roomby train --config configs/reproduce.yaml --out runs/r60 --resume \
+	$(BIN)/roomby train --config configs/reproduce.yaml --out runs/reproduce --resume
+	$(BIN)/roomby train --config configs/reproduce.yaml --out runs/reproduce --resume \
 		--set train.dagger_rounds=4 --set train.dagger_families=[goto_object,vacuum_under] \
 		--set train.dagger_episodes=100
-	$(BIN)/roomby eval --policy runs/r60/policy.pt --split heldout --episodes 200 --workers 2
+	$(BIN)/roomby eval --policy runs/reproduce/policy.pt --split heldout --episodes 200 --workers 2
 
 clean-venv:
 	rm -rf $(VENV)
