@@ -77,6 +77,14 @@ class Trainer:
         if self.tc.init_widen and self.tc.init_partial:
             raise ValueError("train.init_widen and train.init_partial exclude each other: widen "
                              "to add inputs exactly, copy partially to change shapes")
+        if self.tc.perception_minutes < 0 or self.tc.calibrate_episodes < 0:
+            raise ValueError("train.perception_minutes and train.calibrate_episodes must be 0 "
+                             f"(off) or more, got {self.tc.perception_minutes} and "
+                             f"{self.tc.calibrate_episodes}")
+        if self.tc.calibrate_episodes and not self.tc.freeze_perception:
+            raise ValueError("train.calibrate_episodes calibrates a perception the later stages "
+                             "keep: set train.freeze_perception=true, or "
+                             "train.calibrate_episodes=0")
         if self.tc.bc_minutes < 0:
             raise ValueError(f"train.bc_minutes must be 0 (no limit) or more, got "
                              f"{self.tc.bc_minutes}")

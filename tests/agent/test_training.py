@@ -377,3 +377,18 @@ def test_train_config_keys_are_checked(tmp_path: Path) -> None:
     bad.write_text("train:\n  bc_epoch: 3\n")
     with pytest.raises(ValueError, match="bc_epoch.*bad.yaml|bad.yaml.*bc_epoch"):
         load_config(bad)
+
+
+@pytest.mark.parametrize("overrides, match", [
+    (["train.perception_minutes=-1"], "train.perception_minutes and train.calibrate_episodes"),
+    (["train.calibrate_episodes=-5"], "train.perception_minutes and train.calibrate_episodes"),
+    (["train.calibrate_episodes=10", "train.freeze_perception=false"],
+     "set train.freeze_perception=true, or train.calibrate_episodes=0"),
+])
+def test_budget_and_calibration_settings_are_checked_before_any_work(
+        tmp_path: Path, overrides: list[str], match: str) -> None:
+    from agent.trainer import Trainer
+
+    with pytest.raises(ValueError, match=match):
+        Trainer(load_config(None, overrides), tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists(), "nothing written"
