@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from agent.worker_pool import pool_map
-from sim.catalog import ROOM_TYPES
+from sim.catalog import FURNITURE_TYPES, ROOM_TYPES
 from sim.semantic_map import N_TYPES
 
 CONFIDENCE_POWER = 4.0
@@ -121,8 +121,6 @@ def calibrate(checkpoint: str, episodes: int, seed: int = 0, workers: int = 1,
               progress: bool = True) -> dict[str, Any]:
     """Count how `checkpoint`'s perception reads each type (`calibration_counts`) -> the
     `perception_calibration` entry of a checkpoint's metadata."""
-    from sim.catalog import FURNITURE_TYPES
-
     t0 = time.time()
     counts = calibration_counts(checkpoint, episodes, seed, workers, power, progress=progress)
     return {"command": command, "episodes": episodes, "seconds": round(time.time() - t0, 1),

@@ -51,8 +51,7 @@ def fit_perception(net: PerceptionNet, frames: Frames, train: np.ndarray, steps:
                    device: torch.device | str = "cpu",
                    loop: Callable[[Iterable[int]], Iterable[int]] = iter,
                    on_loss: Callable[[int, float], None] | None = None,
-                   deadline: float | None = None, balance: float = 0.0,
-                   minutes: float = 0.0) -> int:
+                   balance: float = 0.0, minutes: float = 0.0) -> int:
     """Up to `steps` Adam updates on random batches of the frames `train`, the learning rate
     decayed by a cosine; returns the number of updates made.
 
@@ -60,7 +59,7 @@ def fit_perception(net: PerceptionNet, frames: Frames, train: np.ndarray, steps:
     whichever of steps and time is further along, so a budgeted run still ends at the low rate
     however fast the machine is (this host's speed varies twofold from day to day).
     `loop` wraps the step range (a progress bar); `on_loss(step, loss)` is called every 50
-    steps and at the last. `deadline` (a `time.time()`) stops early, for leased machines.
+    steps and at the last.
     `balance` > 0 weighs type classes by their pixel count ^ -balance (`class_balance`)."""
     type_weight = class_balance(type_counts(frames, train, rng), balance) if balance else None
     net.to(device).train()
@@ -69,7 +68,7 @@ def fit_perception(net: PerceptionNet, frames: Frames, train: np.ndarray, steps:
     done = 0
     for step in loop(range(steps)):
         elapsed = time.time() - t0
-        if (deadline is not None and time.time() > deadline) or (budget and elapsed > budget):
+        if budget and elapsed > budget:
             break
         progress = max(step / max(steps, 1), elapsed / budget if budget else 0.0)
         for group in opt.param_groups:

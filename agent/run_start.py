@@ -3,8 +3,8 @@
 with another run's perception (`train.init_perception`).
 
 The perception calibration travels with the weights it describes
-(agent/perception_calibration.py): it is carried from where the perception came from and left
-behind when the perception changes shape.
+(agent/perception_calibration.py): it is carried from where the perception came from; the
+trainer drops it when the perception changes shape (`perception_changed`).
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ class RunStart:
     """`train.init`'s metadata, when the run starts from it."""
     dagger_rounds_before: int | None = None
     """DAgger rounds behind `train.init` (None: not started from a checkpoint now)."""
+    perception_changed: bool = False
+    """`net`'s perception differs in shape from the one `calibration` describes."""
 
 
 def start_network(cfg: RoombyConfig, out: Path, done: list[str],
@@ -55,11 +57,7 @@ def start_network(cfg: RoombyConfig, out: Path, done: list[str],
             fresh, unused = copy_matching(start.net, net)
             say(f"starting from {tc.init}, partly: fresh {', '.join(fresh) or 'none'}; not used "
                 f"{', '.join(unused) or 'none'}")
-            if start.calibration is not None and any(
-                    n.startswith("perception.") for n in fresh + unused):
-                start.calibration = None
-                say("the perception calibration no longer applies (the perception network "
-                    "changed shape): calibrate the result with scripts/calibrate_perception.py")
+            start.perception_changed = any(n.startswith("perception.") for n in fresh + unused)
         elif tc.init_widen:
             start.net = RoombyPolicyNet(cfg.model)
             grown = widen_into(start.net, net)

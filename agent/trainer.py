@@ -184,15 +184,13 @@ class Trainer:
 
     def calibrate(self, net: RoombyPolicyNet) -> dict[str, Any]:
         """How the perception just trained reads each type, per room, in expert episodes of
-        training homes: the map the following stages see is calibrated with it."""
+        training homes: the map the following stages see is calibrated with it. The workers
+        read the perception from the perception stage's checkpoint (it runs right after it)."""
         from agent.perception_calibration import calibrate
 
-        path = self.out / "calibrate-input.pt"
-        save_checkpoint(path, net, {"stage": "calibrate input"})
-        self.calibration = calibrate(str(path), self.tc.calibrate_episodes, self.tc.seed,
-                                     self.tc.workers, command=self.command,
+        self.calibration = calibrate(str(self.out / "perception.pt"), self.tc.calibrate_episodes,
+                                     self.tc.seed, self.tc.workers, command=self.command,
                                      progress=self.progress)
-        path.unlink()
         return {"episodes": self.tc.calibrate_episodes}
 
     # ---- stage 2: behaviour cloning --------------------------------------------------------
@@ -372,6 +370,8 @@ class Trainer:
         self.calibration, self.init_meta = start.calibration, start.init_meta
         if start.dagger_rounds_before is not None:
             self.state["dagger_rounds_before"] = start.dagger_rounds_before
+        if start.perception_changed:
+            self._drop_calibration("the perception network changed shape")
         if not self.tc.freeze_perception:
             self._drop_calibration("train.freeze_perception is false")
         return start.net
