@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from agent.model_config import ModelConfig
-from agent.train_config import TrainConfig
+from agent.model.config import ModelConfig
+from agent.train.config import TrainConfig
 from sim.config import EnvConfig
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -35,9 +35,9 @@ class RoombyConfig:
     env: EnvConfig = field(default_factory=EnvConfig)
     """The simulated environment (sim.config.EnvConfig)."""
     model: ModelConfig = field(default_factory=ModelConfig)
-    """The policy network (agent.model_config.ModelConfig)."""
+    """The policy network (agent.model.config.ModelConfig)."""
     train: TrainConfig = field(default_factory=TrainConfig)
-    """Training (agent.train_config.TrainConfig): `roomby train`."""
+    """Training (agent.train.config.TrainConfig): `roomby train`."""
 
 
 def _check(value: Any, tp: Any, where: str) -> Any:

@@ -15,7 +15,7 @@ budget, batch 128; embedding 100, a 100-unit ReLU layer before the softmax over 
 
     .venv/bin/python benchmarks/associative_retrieval.py                    # ~14 min on 2 cores
     .venv/bin/python benchmarks/associative_retrieval.py --minutes 0.5 --seeds 1 --hidden 20
-The fast-weight memory is the one the policy uses (`agent.memory.FastWeightMemory`).
+The fast-weight memory is the one the policy uses (`agent.model.memory.FastWeightMemory`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from agent.memory import make_memory  # noqa: E402
+from agent.model.memory import make_memory  # noqa: E402
 
 N_PAIRS = 4
 LETTERS, DIGITS = 26, 10

@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from agent.episode import summarize
-from agent.evaluate import FAMILY_IDS, evaluate
+from agent.evaluation.evaluate import evaluate
+from agent.policies.episode import summarize
 from sim.config import EnvConfig
+from sim.registration import FAMILY_IDS
 
 
 def main() -> None:

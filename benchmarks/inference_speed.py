@@ -36,13 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from timing import interleaved  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 import sim  # noqa: E402,F401
-from agent.checkpoint import load_checkpoint  # noqa: E402
-from agent.export import export_bundle  # noqa: E402
-from agent.model_config import ModelConfig  # noqa: E402
-from agent.policy import RoombyPolicyNet, obs_to_tensors  # noqa: E402
+from agent.export.bundle import export_bundle  # noqa: E402
+from agent.export.torch_bundle import TorchBundle  # noqa: E402
+from agent.model.checkpoint import load_checkpoint  # noqa: E402
+from agent.model.config import ModelConfig  # noqa: E402
+from agent.model.network import RoombyPolicyNet, obs_to_tensors  # noqa: E402
 from agent.runtime import RuntimePolicy  # noqa: E402
 from agent.runtime.robot import RobotAgent, RobotGrid  # noqa: E402
-from agent.torch_bundle import TorchBundle  # noqa: E402
 
 OUTPUTS = ("skill_logits", "pointer_logits", "value", "motor_logits", "goal_logits")
 

@@ -17,7 +17,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sim  # noqa: E402, F401
-from agent.learned_policy import LearnedPolicy  # noqa: E402
+from agent.policies.learned import LearnedPolicy  # noqa: E402
 from sim.semantic_map import SemanticMap, type_confidence  # noqa: E402
 
 

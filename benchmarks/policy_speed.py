@@ -9,7 +9,7 @@ interleaved.
 
 Two ways torch runs it, side by side: eager (`RoombyPolicyNet.step`) and frozen TorchScript (the
 perception and decision graphs `roomby export` traces, `torch.jit.freeze`, as the ROS agent
-node's torch backend runs them: `agent.torch_bundle`).
+node's torch backend runs them: `agent.export.torch_bundle`).
 
     .venv/bin/python benchmarks/policy_speed.py
 """
@@ -28,13 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from timing import interleaved  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 import sim  # noqa: E402,F401
-from agent.checkpoint import load_checkpoint  # noqa: E402
-from agent.export import DEFAULT_CHECKPOINT, example_inputs  # noqa: E402
-from agent.export_graphs import DecisionGraph, PerceptionGraph  # noqa: E402
-from agent.memory import MEMORY_KINDS  # noqa: E402
-from agent.model_config import ModelConfig  # noqa: E402
-from agent.policy import RoombyPolicyNet, count_parameters, obs_to_tensors  # noqa: E402
-from agent.torch_bundle import frozen  # noqa: E402
+from agent.export.bundle import example_inputs
+from agent.export.graphs import DecisionGraph, PerceptionGraph  # noqa: E402
+from agent.export.torch_bundle import frozen  # noqa: E402
+from agent.model.checkpoint import (
+    DEFAULT_CHECKPOINT,  # noqa: E402
+    load_checkpoint,  # noqa: E402
+)
+from agent.model.config import ModelConfig  # noqa: E402
+from agent.model.memory import MEMORY_KINDS  # noqa: E402
+from agent.model.network import RoombyPolicyNet, count_parameters, obs_to_tensors  # noqa: E402
 from sim.camera import CameraSpec  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""Add the acceptable-cell sets (agent.cell_targets) to shards collected before collection
+"""Add the acceptable-cell sets (agent.demos.cell_targets) to shards collected before collection
 wrote them: each episode is rebuilt from its env id and seed (the same home and goal).
 
     .venv/bin/python benchmarks/relabel_cells.py data/demos
@@ -12,8 +12,8 @@ import sys
 
 import numpy as np
 
-from agent.cell_targets import label_episode, sets_path, write_sets
-from agent.demonstrations import shard_paths
+from agent.demos.cell_targets import label_episode, sets_path, write_sets
+from agent.demos.shards import shard_paths
 from sim.config import EnvConfig
 
 

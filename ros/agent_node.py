@@ -62,8 +62,8 @@ def load_policy(backend: str, checkpoint: str, bundle: str, threads: int) -> Run
                              "`roomby export --out DIR`")
         return RuntimePolicy(bundle, threads=threads)
     if backend == "torch":
-        from agent.learned_policy import DEFAULT_CHECKPOINT
-        from agent.torch_bundle import TorchBundle
+        from agent.export.torch_bundle import TorchBundle
+        from agent.model.checkpoint import DEFAULT_CHECKPOINT
 
         return RuntimePolicy(TorchBundle.from_checkpoint(checkpoint or DEFAULT_CHECKPOINT,
                                                          threads=threads))

@@ -5,7 +5,7 @@ which `roomby run`/`eval`/`collect` and exported bundles then use to fill the se
     python scripts/calibrate_perception.py --checkpoint runs/x/policy.pt --out runs/x/cal.pt \
         --episodes 200 --workers 2
 
-See agent/perception_calibration.py for what is counted and why.
+See agent/train/calibration.py for what is counted and why.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: E402
-from agent.perception_calibration import (  # noqa: E402
+from agent.model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: E402
+from agent.train.calibration import (  # noqa: E402
     CONFIDENCE_POWER,
     PRIOR,
     calibrate,

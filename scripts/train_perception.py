@@ -28,9 +28,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from agent.perception import segmentation_targets  # noqa: E402
-from agent.perception_fit import (  # noqa: E402
+from agent.model.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from agent.model.perception import segmentation_targets  # noqa: E402
+from agent.train.perception_fit import (  # noqa: E402
     Frames,
     fit_perception,
     frame_inputs,

@@ -13,7 +13,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from sim.catalog import (
+    CLEAN_RADIUS,
     COLORS,
     DOOR_WIDTH,
     FURNITURE,
@@ -21,6 +24,8 @@ from sim.catalog import (
     ROOM_TYPES,
     WALL_THICKNESS,
 )
+from sim.grid import FINE, FINE_RES, SLIVER_M2, HomeGrid, flood
+from sim.skills.coverage import dilate
 
 HOME_FORMAT_VERSION = 1
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1
@@ -227,8 +232,6 @@ def validate_home(home: Home, source: str = "home") -> None:
     no overlapping furniture or rooms, doorways at least 0.8 m wide on a shared wall, and that
     the robot can reach every place it fits and can cover the floor (see `sim.grid`).
     """
-    from sim.grid import check_reachability  # local: grid imports this module
-
     names = home.room_names
     if not 1 <= len(names) <= len(ROOM_TYPES):
         raise HomeError(f"{source}: a home has 1 to {len(ROOM_TYPES)} rooms, got {len(names)}")
@@ -282,3 +285,59 @@ def validate_home(home: Home, source: str = "home") -> None:
                 raise HomeError(f"{source}: furniture overlaps: {a.id} at {a.center} and "
                                 f"{b.id} at {b.center}")
     check_reachability(home, source)
+
+
+def check_reachability(home: Home, source: str = "home") -> HomeGrid:
+    """Raise HomeError if the robot cannot reach every place it fits or cover the floor."""
+    for d in home.doors:
+        _check_door(home, d, source)
+    g = HomeGrid(home)
+    if not g.reachable.any():
+        raise HomeError(f"{source}: the robot fits nowhere in this home")
+    lost = g.free & ~g.reachable
+    if lost.any():
+        r, c = np.argwhere(lost)[0]
+        x, y = FINE.to_world(int(r), int(c))
+        raise HomeError(f"{source}: floor at ({x:.2f}, {y:.2f}) in {home.room_at(x, y)} fits the "
+                        f"robot but cannot be reached (a blocked doorway or a closed-in corner)")
+    for room in home.rooms:
+        if not (g.reachable & g.room_mask(room.name)).any():
+            raise HomeError(f"{source}: the robot cannot reach room {room.name} {room.rect}")
+    uncovered = g.floor & ~g.coverable
+    remaining = uncovered.copy()
+    while remaining.any():
+        seed = np.zeros_like(remaining)
+        seed[tuple(np.argwhere(remaining)[0])] = True
+        comp = flood(remaining, seed)
+        remaining &= ~comp
+        area = comp.sum() * FINE_RES**2
+        if area > SLIVER_M2:
+            r, c = np.argwhere(comp).mean(axis=0)
+            x, y = FINE.to_world(int(r), int(c))
+            raise HomeError(f"{source}: {area:.2f} m^2 of floor around ({x:.2f}, {y:.2f}) in "
+                            f"{home.room_at(x, y)} cannot be reached by the robot's "
+                            f"{2 * CLEAN_RADIUS:.2f} m cleaning disc "
+                            f"(gaps must be 0 or wide enough)")
+    for f in home.furniture:
+        near = dilate(g.footprint_mask(f), 0.5 / FINE_RES) & g.reachable
+        if not near.any():
+            raise HomeError(f"{source}: the robot cannot get within 0.5 m of {f.id} at {f.center}")
+    return g
+
+
+def _check_door(home: Home, d, source: str) -> None:
+    """A door must sit on the wall two rooms share, away from the corners."""
+    k = 1 if d.axis == "x" else 0  # the coordinate fixed along the wall
+    along = 0 if d.axis == "x" else 1
+    rects = [home.room(n).rect for n in d.rooms]
+    ok = True
+    for rect in rects:
+        edges = (rect[1], rect[3]) if d.axis == "x" else (rect[0], rect[2])
+        lo, hi = (rect[0], rect[2]) if d.axis == "x" else (rect[1], rect[3])
+        on_edge = any(abs(d.center[k] - e) < 1e-3 for e in edges)
+        inside = lo + WALL_THICKNESS / 2 <= d.center[along] - d.width / 2 and \
+            d.center[along] + d.width / 2 <= hi - WALL_THICKNESS / 2
+        ok = ok and on_edge and inside
+    if not ok:
+        raise HomeError(f"{source}: door at {d.center} ({d.width:.2f} m) is not on a wall that "
+                        f"{d.rooms[0]} and {d.rooms[1]} share")

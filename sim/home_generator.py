@@ -2,7 +2,7 @@
 
 Deterministic under the generator passed in. Placement keeps every gap either zero (flush against
 a wall) or wide enough for the robot, keeps doorways clear, and every home is validated
-(`sim.grid.check_reachability`) before it is returned.
+(`sim.home.check_reachability`) before it is returned.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from sim.catalog import (
     ROOM_TYPES,
     WALL_THICKNESS,
 )
-from sim.grid import HomeGrid, check_reachability
-from sim.home import Door, Furniture, Home, HomeError, Rect, Room
+from sim.grid import HomeGrid
+from sim.home import Door, Furniture, Home, HomeError, Rect, Room, check_reachability
 
 ORIGIN = 0.3
 GAP = 2 * ROBOT_RADIUS + 0.08  # the smallest gap the generator leaves between things

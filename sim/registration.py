@@ -26,6 +26,21 @@ ENV_SPECS: dict[str, tuple[str, int, dict]] = {
     "Roomby/Mixed-Motor-v0": (MOTOR_ENTRY, 6000, {"task": "mixed"}),
 }
 
+FAMILY_IDS: dict[str, str] = {
+    kwargs["task"]: env_id for env_id, (entry, _, kwargs) in ENV_SPECS.items()
+    if entry == SKILL_ENTRY and "n_rooms" not in kwargs and kwargs["task"] != "mixed"
+}
+"""Task family -> its whole-home skill-level id: what `roomby eval --families` and DAgger run."""
+
+
+def family_ids(families: list[str]) -> list[str]:
+    """Family names -> their ids (every family when empty); an unknown name is a ValueError that
+    lists the known ones."""
+    unknown = [f for f in families if f not in FAMILY_IDS]
+    if unknown:
+        raise ValueError(f"unknown family {unknown[0]!r}; known: {', '.join(FAMILY_IDS)}")
+    return [FAMILY_IDS[f] for f in (families or FAMILY_IDS)]
+
 
 def register_envs() -> None:
     for env_id, (entry, steps, kwargs) in ENV_SPECS.items():

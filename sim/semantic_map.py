@@ -72,7 +72,7 @@ class SemanticMap:
         room), the expected share of it that is each true type, `[r, :, k]` (columns sum to at
         most 1: the rest is pixels that were no furniture). Evidence is then computed from the
         corrected hits. It is a property of a learned perception, measured in training homes
-        (`agent/perception_calibration.py`): look-alikes of one colour (a fridge and a
+        (`agent/train/calibration.py`): look-alikes of one colour (a fridge and a
         bookshelf, a table and a desk) are read one for the other from a camera 8.5 cm above
         the floor, but are furnished in different rooms."""
         self.grid = grid

@@ -22,7 +22,7 @@ import numpy as np
 
 BUNDLE_FORMAT = "roomby-bundle"
 BUNDLE_VERSION = 1
-"""The newest bundle format this runtime reads (agent.export writes the same number)."""
+"""The newest bundle format this runtime reads (agent.export.bundle writes the same number)."""
 METADATA = "roomby.json"
 GRAPHS = ("perception", "command", "decision")
 PROVIDER_ORDER = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")

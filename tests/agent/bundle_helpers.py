@@ -25,9 +25,9 @@ class Episode:
 
 
 def make_checkpoint(path: Path, **cfg) -> Path:
-    from agent.checkpoint import save_checkpoint
-    from agent.model_config import ModelConfig
-    from agent.policy import RoombyPolicyNet
+    from agent.model.checkpoint import save_checkpoint
+    from agent.model.config import ModelConfig
+    from agent.model.network import RoombyPolicyNet
 
     torch.manual_seed(0)
     save_checkpoint(path, RoombyPolicyNet(ModelConfig(**cfg)), meta={"note": "seeded random init"})
@@ -51,8 +51,8 @@ def record_episode(checkpoint: Path, env_id: str = "Roomby/GoToObject-OneRoom-v0
     import gymnasium as gym
 
     import sim  # noqa: F401
-    from agent.checkpoint import load_checkpoint
-    from agent.policy import obs_to_tensors
+    from agent.model.checkpoint import load_checkpoint
+    from agent.model.network import obs_to_tensors
 
     net, _ = load_checkpoint(checkpoint)
     env = gym.make(env_id)

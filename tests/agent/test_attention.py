@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from agent.attention import (
+from agent.model.attention import (
     AdditiveAttention,
     HardAttention,
     MultiHeadCrossAttention,

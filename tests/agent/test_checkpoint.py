@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from agent.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from agent.model_config import ModelConfig
-from agent.policy import RoombyPolicyNet
+from agent.model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from agent.model.config import ModelConfig
+from agent.model.network import RoombyPolicyNet
 
 
 def test_round_trip_keeps_config_weights_and_meta(tmp_path: Path) -> None:

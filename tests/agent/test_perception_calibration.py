@@ -6,7 +6,8 @@ import gymnasium as gym
 import numpy as np
 
 import sim  # noqa: F401
-from agent.perception_calibration import count_episode, type_given_room, type_matrix
+from agent.model.calibration import type_given_room
+from agent.train.calibration import count_episode, type_matrix
 from sim.catalog import ROOM_TYPES
 from sim.expert import Expert
 from sim.semantic_map import N_TYPES
@@ -55,7 +56,7 @@ def test_a_checkpoint_without_calibration_has_none() -> None:
 
 
 def test_the_calibration_is_drawn_as_one_heatmap_per_room(tmp_path) -> None:
-    from agent.perception_calibration import plot_calibration
+    from agent.train.calibration import plot_calibration
 
     counts = np.random.default_rng(0).integers(0, 50, (len(ROOM_TYPES) + 1, N_TYPES + 1,
                                                        N_TYPES + 1))

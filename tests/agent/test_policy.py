@@ -8,10 +8,10 @@ import pytest
 import torch
 
 import sim  # noqa: F401  (registers the ids)
-from agent.goal_codec import SIZES, decode_goal, encode_goal
-from agent.map_encoder import MapEncoder
-from agent.model_config import ModelConfig
-from agent.policy import RoombyPolicyNet, count_parameters, obs_to_tensors, split_goal_logits
+from agent.model.config import ModelConfig
+from agent.model.goal_codec import SIZES, decode_goal, encode_goal
+from agent.model.map_encoder import MapEncoder
+from agent.model.network import RoombyPolicyNet, count_parameters, obs_to_tensors, split_goal_logits
 from sim.grid import MAP_SIZE
 from sim.language import encode
 from sim.semantic_map import MAP_CHANNELS, SEMANTIC_START
@@ -135,7 +135,7 @@ def test_memory_carries_across_decisions() -> None:
 def test_gradients_reach_every_parameter(name: str) -> None:
     """Policy outputs over two decisions (the memory's recurrent weights act from the second)
     plus the segmentation loss (the only one the per-pixel head gets) reach every parameter."""
-    from agent.perception import segmentation_loss
+    from agent.model.perception import segmentation_loss
     net = _net(name).train()
     steps = [fake_obs(2, seed=i) for i in range(2)]
     seq = {k: torch.stack([s[k] for s in steps]) for k in steps[0]}
@@ -198,7 +198,7 @@ def _one_hot_goal(goal: dict) -> torch.Tensor:
 
 
 def test_goal_map_lights_exactly_the_named_object() -> None:
-    from agent.goal_map import goal_map
+    from agent.model.goal_map import goal_map
 
     grid = torch.zeros(1, len(MAP_CHANNELS), MAP_SIZE, MAP_SIZE)
     ch = {name: i for i, name in enumerate(MAP_CHANNELS)}
@@ -255,7 +255,7 @@ def test_goal_map_is_added_to_the_pointer_with_its_gain() -> None:
 
 
 def test_goal_features_say_whether_the_named_thing_is_here_and_cleaned() -> None:
-    from agent.goal_map import goal_features
+    from agent.model.goal_map import goal_features
 
     grid = torch.zeros(1, len(MAP_CHANNELS), MAP_SIZE, MAP_SIZE)
     grid[0, MAP_CHANNELS.index("robot"), 10, 10] = 1.0
@@ -277,7 +277,7 @@ def test_goal_features_say_whether_the_named_thing_is_here_and_cleaned() -> None
 
 
 def test_goal_features_near_are_the_largest_goal_value_within_k_cells() -> None:
-    from agent.goal_map import NEAR, goal_features
+    from agent.model.goal_map import NEAR, goal_features
 
     g = torch.Generator().manual_seed(0)
     ground = torch.rand(1, MAP_SIZE, MAP_SIZE, generator=g)
@@ -309,7 +309,7 @@ def _assert_same_decisions(src: RoombyPolicyNet, wide: RoombyPolicyNet
 def test_a_checkpoint_widens_into_a_model_with_more_inputs() -> None:
     """train.init_widen: goal_seen adds an input to the fuse layer and the heads; the widened
     model computes what the source computed until training moves the new weights."""
-    from agent.checkpoint import widen_into
+    from agent.model.checkpoint import widen_into
 
     src = _net("goal-features").eval()
     wide = RoombyPolicyNet(ModelConfig(**VARIANTS["goal-seen"])).eval()
@@ -326,8 +326,8 @@ def test_goal_task_probabilities_reach_the_heads() -> None:
     are direct inputs of the skill head ("the named thing is here" AND the task is goto_object
     -> stop), the widened model starts out equal to its source, and the probabilities are
     detached."""
-    from agent.checkpoint import widen_into
-    from agent.policy import task_probs
+    from agent.model.checkpoint import widen_into
+    from agent.model.network import task_probs
 
     src = _net("goal-seen").eval()
     cfg = ModelConfig(**VARIANTS["goal-task"])
@@ -363,7 +363,7 @@ def test_goal_task_probabilities_reach_the_heads() -> None:
 def test_goal_features_reach_the_skill_head_directly() -> None:
     """The heads read the goal features beside the memory's output: with every other input of
     the skill head zeroed out, the stop logit still follows 'the named thing is here'."""
-    from agent.goal_map import GOAL_FEATURES
+    from agent.model.goal_map import GOAL_FEATURES
 
     torch.manual_seed(0)
     cfg = ModelConfig(grounding=True, goal_features=True)
@@ -387,7 +387,7 @@ def test_goal_features_reach_the_skill_head_directly() -> None:
 def test_goal_distance_reads_the_distance_to_the_nearest_lit_cell() -> None:
     """model.goal_distance: exp(-d / 0.5 m), d from the robot's centre to the nearest cell
     square the goal map lights, a dimmer cell counting DISTANCE_PENALTY m further per unit."""
-    from agent.goal_map import DISTANCE_PENALTY, goal_distance
+    from agent.model.goal_map import DISTANCE_PENALTY, goal_distance
     from sim.grid import MAP_RES
 
     ground = torch.zeros(3, MAP_SIZE, MAP_SIZE)
@@ -408,7 +408,7 @@ def test_per_task_skill_heads_widen_and_follow_the_task_reading() -> None:
     """model.skill_per_task (+ goal_distance) widened from a goal_task checkpoint: every task's
     copy of the skill head starts as the source's head, so the model computes what the source
     did; afterwards the logits are the copy of the goal head's most likely first-step task."""
-    from agent.checkpoint import widen_into
+    from agent.model.checkpoint import widen_into
 
     src = _net("goal-task").eval()
     wide = RoombyPolicyNet(ModelConfig(**VARIANTS["per-task"])).eval()

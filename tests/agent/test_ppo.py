@@ -9,9 +9,9 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from agent.model_config import ModelConfig
-from agent.policy import RoombyPolicyNet
-from agent.ppo import START, MemoryVecEnv, RoombyRecurrentPolicy, finetune, state_keys
+from agent.model.config import ModelConfig
+from agent.model.network import RoombyPolicyNet
+from agent.train.ppo import START, MemoryVecEnv, RoombyRecurrentPolicy, finetune, state_keys
 from sim.config import EnvConfig
 
 ENV = EnvConfig(id="Roomby/GoToRoom-v0", n_rooms=[2, 3])
@@ -50,7 +50,7 @@ def test_the_buffer_holds_the_state_before_each_decision_and_resets_at_episode_s
     assert (starts[1:] == 1).any() and (starts[1:] == 0).any(), "episodes end inside 12 steps"
     assert np.array_equal(starts, buf.episode_starts)  # the flag is SB3's own episode start
     kind = net.cfg.memory
-    from agent.export_graphs import state_from_tensors, state_tensors
+    from agent.export.graphs import state_from_tensors, state_tensors
 
     checked = 0
     for t in range(buf.buffer_size - 1):

@@ -93,8 +93,8 @@ def test_cells_that_led_nowhere_are_not_chosen_again(fw_bundle: Path, fw_checkpo
     blocks its cell; the next decision points elsewhere (and is otherwise the argmax)."""
     import torch
 
-    from agent.checkpoint import load_checkpoint
-    from agent.learned_policy import LearnedPolicy
+    from agent.model.checkpoint import load_checkpoint
+    from agent.policies.learned import LearnedPolicy
 
     obs = fw_episode.obs[0]
     rt = RuntimePolicy(fw_bundle)
@@ -125,10 +125,10 @@ def test_the_checkpoint_s_calibration_reaches_the_robot_s_map(fw_checkpoint: Pat
     """A checkpoint's `perception_calibration` is in its bundle's metadata and the robot's map
     counts type hits through it, the way the env's map does with `LearnedPerception`; a
     calibration of the wrong shape is refused with the command that remakes it."""
-    from agent.checkpoint import load_checkpoint
-    from agent.learned_policy import LearnedPolicy
-    from agent.perception_calibration import type_matrix
-    from agent.torch_bundle import TorchBundle
+    from agent.export.torch_bundle import TorchBundle
+    from agent.model.checkpoint import load_checkpoint
+    from agent.policies.learned import LearnedPolicy
+    from agent.train.calibration import type_matrix
     from sim.catalog import ROOM_TYPES
     from sim.semantic_map import N_TYPES
 

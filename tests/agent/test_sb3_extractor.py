@@ -9,7 +9,7 @@ from gymnasium import spaces
 from stable_baselines3 import PPO
 
 import sim  # noqa: F401
-from agent.sb3_extractor import RoombyFeaturesExtractor
+from agent.train.sb3_extractor import RoombyFeaturesExtractor
 
 
 def test_ppo_learns_a_few_steps_with_the_extractor() -> None:

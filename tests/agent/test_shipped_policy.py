@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agent.episode import env_overrides, make_policy, run_episode
-from agent.learned_policy import DEFAULT_CHECKPOINT
+from agent.model.checkpoint import DEFAULT_CHECKPOINT
+from agent.policies.episode import env_overrides, make_policy, run_episode
 from sim.config import EnvConfig
 
 EPISODES = 8
@@ -35,7 +35,7 @@ def goto_room_results() -> tuple[list[dict], list[float]]:
 
 
 def test_the_checkpoint_ships_and_records_how_it_was_made() -> None:
-    from agent.checkpoint import load_checkpoint
+    from agent.model.checkpoint import load_checkpoint
 
     assert DEFAULT_CHECKPOINT.exists()
     assert DEFAULT_CHECKPOINT.stat().st_size < 5_000_000

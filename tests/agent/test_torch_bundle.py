@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from agent.checkpoint import CheckpointError
+from agent.export.torch_bundle import TorchBundle
+from agent.model.checkpoint import CheckpointError
 from agent.runtime import RuntimePolicy
-from agent.torch_bundle import TorchBundle
 
 
 @pytest.mark.parametrize("script", [True, False], ids=["torchscript", "eager"])

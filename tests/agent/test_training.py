@@ -10,20 +10,20 @@ import pytest
 import torch
 
 from agent.cli import main
-from agent.collect import collect as run_collect
-from agent.collect import plan_jobs
 from agent.config import load_config
-from agent.demonstrations import (
+from agent.demos.collect import collect as run_collect
+from agent.demos.collect import plan_jobs
+from agent.demos.shards import (
     DemonstrationError,
     load_demonstrations,
     pack_obs,
     unpack_obs,
 )
-from agent.evaluate import FAMILY_IDS
-from agent.imitation import bc_loss, gaussian_cell_targets, make_batch
-from agent.policy import RoombyPolicyNet
+from agent.model.network import RoombyPolicyNet
+from agent.train.imitation import bc_loss, gaussian_cell_targets, make_batch
 from sim.config import EnvConfig
 from sim.grid import MAP_SIZE
+from sim.registration import FAMILY_IDS
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +145,7 @@ train:
     assert main(["train", "--config", str(cfg), "--out", str(out), "--quiet"]) == 2
     assert main(["train", "--config", str(cfg), "--out", str(out), "--quiet", "--resume"]) == 0
     # rounds are counted along train.init chains, so a run from this policy collects elsewhere
-    from agent.checkpoint import load_checkpoint
+    from agent.model.checkpoint import load_checkpoint
 
     assert load_checkpoint(out / "policy.pt")[1]["dagger_rounds"] == 1
     # the checkpoint drives an episode through the CLI with its own perception; the video has
@@ -166,7 +166,7 @@ def test_train_a_new_architecture_on_a_trained_perception(demos_dir: Path, tmp_p
                                                           fw_checkpoint: Path) -> None:
     """train.init_perception: the perception network comes from a checkpoint, the rest of the
     model (here with the goal map) from the model: section."""
-    from agent.checkpoint import load_checkpoint
+    from agent.model.checkpoint import load_checkpoint
 
     out = tmp_path / "run"
     assert main(["train", "--out", str(out), "--quiet", "--set", f"train.data=[{demos_dir}]",
@@ -188,9 +188,9 @@ def test_train_widens_a_checkpoint_into_the_model_section(demos_dir: Path, tmp_p
                                                          ) -> None:
     """train.init_widen: the model comes from the model: section (here with model.goal_seen),
     the source's weights are copied in (zero for the inputs it lacked)."""
-    from agent.checkpoint import load_checkpoint, save_checkpoint
-    from agent.model_config import ModelConfig
-    from agent.policy import RoombyPolicyNet
+    from agent.model.checkpoint import load_checkpoint, save_checkpoint
+    from agent.model.config import ModelConfig
+    from agent.model.network import RoombyPolicyNet
 
     src = RoombyPolicyNet(ModelConfig(grounding=True, goal_features=True))
     save_checkpoint(tmp_path / "src.pt", src)
@@ -214,9 +214,9 @@ def test_train_copies_what_fits_into_a_changed_model(demos_dir: Path, tmp_path: 
                                                     ) -> None:
     """train.init_partial: smaller cell keys and no perception context; every weight whose
     shape still fits is the source's, the cell path and pointer start fresh."""
-    from agent.checkpoint import load_checkpoint, save_checkpoint
-    from agent.model_config import ModelConfig
-    from agent.policy import RoombyPolicyNet
+    from agent.model.checkpoint import load_checkpoint, save_checkpoint
+    from agent.model.config import ModelConfig
+    from agent.model.network import RoombyPolicyNet
 
     src = RoombyPolicyNet(ModelConfig(grounding=True))
     save_checkpoint(tmp_path / "src.pt", src)
@@ -233,7 +233,7 @@ def test_train_copies_what_fits_into_a_changed_model(demos_dir: Path, tmp_path: 
     assert net.map_encoder.cell.weight.shape == (16, src.map_encoder.cell.in_features)
     # frozen during imitation, so still the source's
     assert torch.equal(net.perception.conv1[0].weight, src.perception.conv1[0].weight)
-    from agent.checkpoint import copy_matching
+    from agent.model.checkpoint import copy_matching
 
     fresh, unused = copy_matching(RoombyPolicyNet(net.cfg), src)
     assert sorted(fresh) == ["map_encoder.cell.bias", "map_encoder.cell.weight",
@@ -267,8 +267,8 @@ def test_perception_trains_apart_from_packed_frames(demos_dir: Path, tmp_path: P
     import subprocess
     import sys
 
-    from agent.checkpoint import load_checkpoint, save_checkpoint
-    from agent.demonstrations import load_demonstrations
+    from agent.demos.shards import load_demonstrations
+    from agent.model.checkpoint import load_checkpoint, save_checkpoint
 
     script = Path(__file__).resolve().parents[2] / "scripts" / "train_perception.py"
     sys.path.insert(0, str(script.parent))
@@ -309,7 +309,7 @@ def test_training_carries_the_perception_calibration_while_perception_is_kept(
         demos_dir: Path, tmp_path: Path, fw_checkpoint: Path) -> None:
     """A checkpoint's perception calibration describes its perception's weights: a run from it
     that keeps them (frozen) keeps the calibration; one that trains perception drops it."""
-    from agent.checkpoint import load_checkpoint, save_checkpoint
+    from agent.model.checkpoint import load_checkpoint, save_checkpoint
 
     src, meta = load_checkpoint(fw_checkpoint)
     cal = {"type_given_room": [[0.5]], "episodes": 1}
@@ -329,8 +329,8 @@ def test_a_run_calibrates_the_perception_it_trained_before_dagger(demos_dir: Pat
                                                                  tmp_path: Path) -> None:
     """train.calibrate_episodes: the new perception is calibrated right after its stage, and
     the DAgger learner (whose perception fills the map) and the result carry the calibration."""
-    from agent.checkpoint import load_checkpoint
-    from agent.perception_calibration import type_given_room
+    from agent.model.calibration import type_given_room
+    from agent.model.checkpoint import load_checkpoint
 
     out = tmp_path / "run"
     assert main(["train", "--quiet", "--out", str(out), "--set", f"train.data=[{demos_dir}]",
@@ -351,8 +351,8 @@ def test_a_run_calibrates_the_perception_it_trained_before_dagger(demos_dir: Pat
 
 
 def test_runs_from_a_trained_policy_collect_dagger_rounds_in_new_homes() -> None:
-    from agent.run_start import dagger_rounds_of
-    from agent.trainer import dagger_seed
+    from agent.train.start import dagger_rounds_of
+    from agent.train.trainer import dagger_seed
 
     # checkpoints from before the count was recorded: their own run's rounds
     assert dagger_rounds_of({"stages": [{"name": "bc"}, {"name": "dagger-1"}]}) == 1
@@ -364,7 +364,7 @@ def test_runs_from_a_trained_policy_collect_dagger_rounds_in_new_homes() -> None
 
 
 def test_dagger_families_are_checked() -> None:
-    from agent.trainer import dagger_env_ids
+    from agent.train.trainer import dagger_env_ids
 
     assert dagger_env_ids([]) == list(FAMILY_IDS.values())
     assert dagger_env_ids(["vacuum_under"]) == ["Roomby/VacuumUnder-v0"]
@@ -387,7 +387,7 @@ def test_train_config_keys_are_checked(tmp_path: Path) -> None:
 ])
 def test_budget_and_calibration_settings_are_checked_before_any_work(
         tmp_path: Path, overrides: list[str], match: str) -> None:
-    from agent.trainer import Trainer
+    from agent.train.trainer import Trainer
 
     with pytest.raises(ValueError, match=match):
         Trainer(load_config(None, overrides), tmp_path / "run", progress=False)

@@ -7,7 +7,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from agent.video import VideoWriter, compose
+from agent.evaluation.video import VideoWriter, compose
 
 
 def frames(n: int = 5, shape: tuple[int, int] = (48, 64)) -> list[np.ndarray]:

@@ -1,0 +1,163 @@
+"""`roomby run`, `roomby parse` and `roomby listen`: one command, typed or spoken."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from agent.config import args_config
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from sim.language import parse
+
+    res = parse(args.instruction)
+    if args.json:
+        print(json.dumps(res.to_dict()))
+    elif res.goal is None:
+        print(f"not understood: {res.error}", file=sys.stderr)
+    else:
+        print(json.dumps(res.goal))
+        if res.unknown_words:
+            print(f"(ignored unknown words: {', '.join(res.unknown_words)})", file=sys.stderr)
+    return 0 if res.goal is not None else 1
+
+
+def _hear(args: argparse.Namespace):
+    """A `Heard` from --wav or --mic (imports PocketSphinx only when speech is used)."""
+    from agent.speech import Recognizer
+
+    try:
+        recognizer = Recognizer()
+    except ImportError as e:
+        raise ValueError(f"speech needs the 'speech' extra (pip install -e '.[speech]'): {e}"
+                         ) from None
+    if getattr(args, "mic", False):
+        from agent.speech.mic import record_utterance
+
+        return recognizer.hear(record_utterance(args.seconds))
+    return recognizer.hear_file(args.wav)
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    from agent.speech.mic import MicrophoneError
+
+    try:
+        heard = _hear(args)
+    except MicrophoneError as e:
+        print(f"roomby listen: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(heard.to_dict()))
+    elif heard.ok:
+        print(f"heard: {heard.text}")
+        print(json.dumps(heard.goal))
+    else:
+        print(heard.message, file=sys.stderr)
+    return 0 if heard.ok else 2
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from agent.policies.episode import make_policy, run_episode
+    from sim.language import parse
+
+    if (args.instruction is None) == (args.wav is None):
+        raise ValueError("give a command: either a typed instruction or --wav FILE, not "
+                          + ("both" if args.wav else "neither"))
+    if args.wav:
+        heard = _hear(args)
+        if not heard.ok:
+            msg = {"error": heard.message, "text": heard.text}
+            print(json.dumps(msg) if args.json else msg["error"], file=sys.stdout if args.json
+                  else sys.stderr)
+            return 2
+        args.instruction = heard.text
+        if not args.json:
+            print(f"heard: {heard.text}", file=sys.stderr)
+    res = parse(args.instruction)
+    if res.goal is None:
+        msg = {"error": f"not a command I can carry out: {res.error}",
+               "unknown_words": res.unknown_words}
+        print(json.dumps(msg) if args.json else msg["error"], file=sys.stdout if args.json
+              else sys.stderr)
+        return 2
+    cfg = args_config(args)
+    from agent.policies.episode import env_overrides
+
+    env = cfg.env.make(**env_overrides(args.policy, args.perception))
+    options: dict[str, Any] = {"goal": res.goal, "instruction": args.instruction}
+    if args.home:
+        from sim.home import Home
+
+        options["home"] = Home.load(args.home)
+    writer = None
+    try:
+        policy = make_policy(args.policy, env, args.seed)
+        if args.video:
+            writer = _start_video(env, args.video, policy)
+
+        def on_step(step: int, action: Any, info: dict) -> None:
+            if not args.json:
+                print(f"decision {step}: {_describe(env, action)}", file=sys.stderr)
+
+        out = run_episode(env, policy, args.seed, options, on_step)
+    finally:
+        if writer is not None:
+            writer.close()
+        env.close()
+    out["policy"] = args.policy
+    if args.video:
+        out["video"] = args.video
+    if args.json:
+        print(json.dumps(out))
+    else:
+        verdict = "SUCCESS" if out["success"] else "FAILED"
+        print(f"{verdict}: {out['instruction']!r} -> {json.dumps(out['goal'])}")
+        print(f"  decisions {out['steps']}, control periods {out['periods']}, "
+              f"driven {out['distance']:.1f} m, SPL {out['spl']:.2f}, "
+              f"coverage {out['coverage']:.2f}, collisions {out['collisions']}")
+        if args.video:
+            print(f"  video: {args.video}")
+    return 0 if out["success"] else 1
+
+
+def _describe(env: Any, action: Any) -> str:
+    from sim.actions import SKILLS
+    from sim.grid import MAP_SIZE
+
+    try:
+        skill, cell = int(action[0]), int(action[1])
+    except (TypeError, IndexError):
+        return f"action {int(action)}"
+    x, y = env.unwrapped.cell_center(cell)
+    where = f" cell ({cell // MAP_SIZE}, {cell % MAP_SIZE}) at ({x:.2f}, {y:.2f}) m"
+    return SKILLS[skill] + ("" if skill == 0 else where)
+
+
+def _start_video(env: Any, path: str, policy: Any = None):
+    """Camera, top-down map with the semantic layer and, for a learned policy, its pointer
+    attention over the map (the cell distribution of the last decision), side by side."""
+    from agent.evaluation.video import VideoWriter, compose
+    from sim.grid import MAP_SIZE
+
+    writer = VideoWriter(path, fps=10)
+    writer.__enter__()
+    base = env.unwrapped
+
+    def grab() -> None:
+        pr = base.progress
+        footer = f"{base.instruction}  |  decision {base.decisions}  step {pr.index + 1}/" \
+                 f"{len(pr.steps)}  coverage {pr.coverage(base.dirt.cleaned):.2f}"
+        panels, titles = [base.camera_frame(), base.topdown()], ["camera", "map"]
+        attention = getattr(policy, "last_attention", None)
+        if attention is not None:
+            pointer = attention.get("pointer")
+            heat = None if pointer is None else pointer.reshape(MAP_SIZE, MAP_SIZE)
+            panels.append(base.topdown(attention=heat))
+            titles.append("attention: where to go")
+        writer.add(compose(panels, titles, footer=footer))
+
+    base.on_sense = grab
+    return writer

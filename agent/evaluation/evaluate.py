@@ -1,0 +1,91 @@
+"""Evaluation over generated episodes, per task family, in parallel worker processes."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from agent.worker_pool import pool_map
+from sim.config import EnvConfig
+
+CHUNK = 5  # episodes per work item: small enough to balance, large enough to amortise set-up
+
+
+Job = tuple[dict, str, str, "str | None", list[tuple[int, "dict | None"]]]
+
+
+def _run_chunk(job: Job) -> list[dict[str, Any]]:
+    import torch
+
+    from agent.policies.episode import checkpoint_of, env_overrides, make_policy, run_episode
+
+    torch.set_num_threads(1)
+    env_cfg, env_id, policy_name, perception, episodes = job
+    cfg = EnvConfig(**{**env_cfg, "id": env_id})
+    env = cfg.make(**env_overrides(policy_name, perception))
+    # A checkpoint is read once per chunk (run_episode resets it per episode); the expert and
+    # random policies are made per episode (random is seeded by the episode's seed).
+    learned = make_policy(policy_name, env) if checkpoint_of(policy_name) else None
+    try:
+        out = []
+        for seed, options in episodes:
+            options = dict(options) if options else None
+            index = options.pop("index", None) if options else None
+            try:
+                policy = learned or make_policy(policy_name, env, seed)
+                r = run_episode(env, policy, seed, options)
+            except Exception as e:  # say which episode, so it can be reproduced
+                raise RuntimeError(f"{env_id} seed {seed} ({env_cfg['split']}): "
+                                   f"{type(e).__name__}: {e}") from e
+            r["env"] = env_id
+            if index is not None:
+                r["index"] = index
+            out.append(r)
+        return out
+    finally:
+        env.close()
+
+
+def evaluate(env_cfg: EnvConfig, env_ids: list[str], episodes: int, policy: str,
+             first_seed: int = 0, workers: int = 1, progress: bool = True,
+             perception: str | None = None) -> list[dict[str, Any]]:
+    """Run `episodes` seeded episodes of each id; results sorted by (id order, seed)."""
+    jobs: list[Job] = []
+    for env_id in env_ids:
+        seeds = list(range(first_seed, first_seed + episodes))
+        for i in range(0, len(seeds), CHUNK):
+            jobs.append((asdict(env_cfg), env_id, policy, perception,
+                         [(s, None) for s in seeds[i:i + CHUNK]]))
+    results = _gather(jobs, workers, progress, f"eval {policy}")
+    order = {env_id: i for i, env_id in enumerate(env_ids)}
+    return sorted(results, key=lambda r: (order[r["env"]], r["seed"]))
+
+
+def evaluate_given(env_cfg: EnvConfig, specs: list[dict[str, Any]], policy: str,
+                   workers: int = 1, progress: bool = True, perception: str | None = None
+                   ) -> list[dict[str, Any]]:
+    """Run given episodes ({"instruction", "goal", "seed"}), results in the given order."""
+    jobs: list[Job] = []
+    for i in range(0, len(specs), CHUNK):
+        chunk = [(int(s.get("seed", i + j)), {"goal": s["goal"], "instruction": s["instruction"],
+                                               "index": i + j})
+                 for j, s in enumerate(specs[i:i + CHUNK])]
+        jobs.append((asdict(env_cfg), env_cfg.id, policy, perception, chunk))
+    results = _gather(jobs, workers, progress, f"eval {policy}")
+    return sorted(results, key=lambda r: r["index"])
+
+
+def _gather(jobs: list[Job], workers: int, progress: bool, desc: str) -> list[dict[str, Any]]:
+    from tqdm import tqdm
+
+    bar = tqdm(total=sum(len(j[-1]) for j in jobs), desc=desc, unit="ep", file=sys.stderr,
+               disable=not progress, mininterval=10)
+    results: list[dict[str, Any]] = []
+    for chunk in pool_map(_run_chunk, jobs, workers):
+        results.extend(chunk)
+        bar.update(len(chunk))
+    bar.close()
+    return results
+
+

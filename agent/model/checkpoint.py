@@ -1,0 +1,124 @@
+"""Policy checkpoints: the model's config, its weights and free-form metadata in one file.
+
+    save_checkpoint("policy.pt", net, meta={"command": "...", "steps": 1000})
+    net, meta = load_checkpoint("policy.pt")
+
+Files are read with `torch.load(weights_only=True)`: a checkpoint cannot run code. Anything wrong
+with a file (unreadable, truncated, not a Roomby checkpoint, from a newer format, weights that do
+not fit the config) raises `CheckpointError` naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from agent.model.config import ModelConfig
+from agent.model.network import RoombyPolicyNet
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "roomby.pt"
+"""The shipped checkpoint: what `--policy learned`, `roomby export` and the agent node use by
+default."""
+FORMAT = "roomby-policy"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used; the message names the file."""
+
+
+def save_checkpoint(path: str | Path, net: RoombyPolicyNet, meta: dict[str, Any] | None = None
+                    ) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"format": FORMAT, "version": VERSION,
+                "model_config": dataclasses.asdict(net.cfg),
+                "state_dict": net.state_dict(), "meta": dict(meta or {})}, tmp)
+    tmp.replace(path)  # a crash mid-save never leaves a half-written checkpoint behind
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu"
+                    ) -> tuple[RoombyPolicyNet, dict[str, Any]]:
+    """-> (the network in eval mode, its metadata)."""
+    path = Path(path)
+    try:
+        data = torch.load(path, map_location=map_location, weights_only=True)
+    except FileNotFoundError as e:
+        raise CheckpointError(f"no checkpoint at {path}") from e
+    except Exception as e:  # torch raises many kinds for damaged files
+        raise CheckpointError(f"cannot read checkpoint {path}: {type(e).__name__}: {e}") from e
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a Roomby policy checkpoint")
+    if data.get("version", 0) > VERSION:
+        raise CheckpointError(f"{path} has checkpoint format {data['version']}; this Roomby "
+                              f"reads up to {VERSION}: upgrade Roomby")
+    known = {f.name for f in dataclasses.fields(ModelConfig)}
+    cfg_dict = data.get("model_config") or {}
+    unknown = sorted(set(cfg_dict) - known)
+    if unknown:
+        raise CheckpointError(f"{path}: unknown model config key(s) {unknown}")
+    try:
+        net = RoombyPolicyNet(ModelConfig(**cfg_dict))
+    except (ValueError, AssertionError) as e:
+        raise CheckpointError(f"{path}: bad model config: {e}") from e
+    try:
+        net.load_state_dict(data["state_dict"])
+    except (KeyError, RuntimeError) as e:
+        raise CheckpointError(f"{path}: weights do not fit the model config: {e}") from e
+    return net.eval(), dict(data.get("meta") or {})
+
+
+PER_TASK = ("skill_head.",)
+"""Layers whose outputs `model.skill_per_task` repeats per task class."""
+
+
+@torch.no_grad()
+def copy_matching(net: RoombyPolicyNet, source: RoombyPolicyNet) -> tuple[list[str], list[str]]:
+    """Copy `source`'s weights into `net` wherever a weight's name and shape match (a smaller or
+    otherwise changed model, e.g. `model.cell_dim` 32 -> 16): -> (`net`'s weights left as
+    initialised, `source`'s weights not used)."""
+    own, theirs = net.state_dict(), source.state_dict()
+    for name, w in theirs.items():
+        if name in own and own[name].shape == w.shape:
+            own[name].copy_(w)
+    fresh = [n for n in own if n not in theirs or theirs[n].shape != own[n].shape]
+    unused = [n for n in theirs if n not in own or own[n].shape != theirs[n].shape]
+    return fresh, unused
+
+
+@torch.no_grad()
+def widen_into(net: RoombyPolicyNet, source: RoombyPolicyNet) -> list[str]:
+    """Copy `source`'s weights into `net`, a model with more inputs to some layers (e.g.
+    `model.goal_seen` turned on): a weight whose input grew keeps `source`'s columns for the old
+    inputs (which come first) and zeros for the new ones, so `net` starts out computing exactly
+    what `source` computes. A layer split into copies per task class (`model.skill_per_task`:
+    k times the outputs, one copy used per decision) starts with every copy equal to
+    `source`'s layer. Returns the widened weights' names; anything else that differs raises
+    ValueError naming it."""
+    own = net.state_dict()
+    theirs = source.state_dict()
+    missing = sorted(set(own) ^ set(theirs))
+    if missing:
+        raise ValueError(f"models differ in more than their input widths: {missing}")
+    widened = []
+    for name, w in theirs.items():
+        mine = own[name]
+        copies = mine.shape[0] // w.shape[0] if name.startswith(PER_TASK) else 1
+        if mine.shape == w.shape:
+            mine.copy_(w)
+        elif (mine.dim() == w.dim() and mine.shape[0] == copies * w.shape[0]
+              and mine.shape[1:] >= w.shape[1:]):
+            mine.zero_()
+            rows = w.repeat(copies, *([1] * (w.dim() - 1)))
+            if w.dim() == 2:
+                mine[:, : w.shape[1]].copy_(rows)
+            else:
+                mine.copy_(rows)
+            widened.append(name)
+        else:
+            raise ValueError(f"{name}: {tuple(w.shape)} does not widen to {tuple(mine.shape)}")
+    return widened
