@@ -26,14 +26,12 @@ import multiprocessing as mp
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from agent.model.memory import make_memory  # noqa: E402
+from agent.model.memory import make_memory
 
 N_PAIRS = 4
 LETTERS, DIGITS = 26, 10

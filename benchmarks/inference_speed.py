@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,18 +30,16 @@ import gymnasium as gym
 import numpy as np
 import onnxruntime as ort
 import torch
+from timing import interleaved  # benchmarks/timing.py: Python puts the script's folder on sys.path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from timing import interleaved  # noqa: E402  (benchmarks/timing.py, beside this script)
-
-import sim  # noqa: E402,F401
-from agent.export.bundle import export_bundle  # noqa: E402
-from agent.export.torch_bundle import TorchBundle  # noqa: E402
-from agent.model.checkpoint import load_checkpoint  # noqa: E402
-from agent.model.config import ModelConfig  # noqa: E402
-from agent.model.network import RoombyPolicyNet, obs_to_tensors  # noqa: E402
-from agent.runtime import RuntimePolicy  # noqa: E402
-from agent.runtime.robot import RobotAgent, RobotGrid  # noqa: E402
+import sim  # noqa: F401
+from agent.export.bundle import export_bundle
+from agent.export.torch_bundle import TorchBundle
+from agent.model.checkpoint import load_checkpoint
+from agent.model.config import ModelConfig
+from agent.model.network import RoombyPolicyNet, obs_to_tensors
+from agent.runtime import RuntimePolicy
+from agent.runtime.robot import RobotAgent, RobotGrid
 
 OUTPUTS = ("skill_logits", "pointer_logits", "value", "motor_logits", "goal_logits")
 

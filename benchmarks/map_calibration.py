@@ -7,18 +7,14 @@ without it (interleaved, the same frame), and the type weights the runtime compu
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import sim  # noqa: E402, F401
-from agent.policies.learned import LearnedPolicy  # noqa: E402
-from sim.semantic_map import SemanticMap, type_confidence  # noqa: E402
+import sim  # noqa: F401
+from agent.policies.learned import LearnedPolicy
+from sim.semantic_map import SemanticMap, type_confidence
 
 
 def main() -> None:

@@ -17,28 +17,24 @@ node's torch backend runs them: `agent.export.torch_bundle`).
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import gymnasium as gym
 import torch
+from timing import interleaved  # benchmarks/timing.py: Python puts the script's folder on sys.path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from timing import interleaved  # noqa: E402  (benchmarks/timing.py, beside this script)
-
-import sim  # noqa: E402,F401
+import sim  # noqa: F401
 from agent.export.bundle import example_inputs
-from agent.export.graphs import DecisionGraph, PerceptionGraph  # noqa: E402
-from agent.export.torch_bundle import frozen  # noqa: E402
+from agent.export.graphs import DecisionGraph, PerceptionGraph
+from agent.export.torch_bundle import frozen
 from agent.model.checkpoint import (
-    DEFAULT_CHECKPOINT,  # noqa: E402
-    load_checkpoint,  # noqa: E402
+    DEFAULT_CHECKPOINT,
+    load_checkpoint,
 )
-from agent.model.config import ModelConfig  # noqa: E402
-from agent.model.memory import MEMORY_KINDS  # noqa: E402
-from agent.model.network import RoombyPolicyNet, count_parameters, obs_to_tensors  # noqa: E402
-from sim.camera import CameraSpec  # noqa: E402
+from agent.model.config import ModelConfig
+from agent.model.memory import MEMORY_KINDS
+from agent.model.network import RoombyPolicyNet, count_parameters, obs_to_tensors
+from sim.camera import CameraSpec
 
 
 def model_calls(net: RoombyPolicyNet, o: dict) -> dict[str, Callable[[], object]]:

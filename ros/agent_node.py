@@ -1,7 +1,8 @@
 """`roomby_agent`: commands in, the policy decides, the skills drive `/cmd_vel`.
 
-Runs as `roomby-agent-node` here or from `launch/robot.launch.py` / `launch/sim.launch.py`. The
-node converts messages and calls `agent.runtime.robot.RobotAgent` (policy + map + skills):
+Runs as `roomby-agent-node` here or from the `roomby_ros` package's launch files
+(`ros2 launch roomby_ros robot.launch.py` or `sim.launch.py`). The node converts messages and
+calls `agent.runtime.robot.RobotAgent` (policy + map + skills):
 
 - `/roomby/command` (String): vetted by the command parser (`roomby parse`; empty, over-long and
   commands that name no task are refused with the reason on `/roomby/status`, the current task
@@ -85,7 +86,7 @@ PARAMETERS: dict[str, object] = {
     "threads": 1,
     "status_rate": 2.0,
 }
-"""Parameters and defaults (configs/ros/*.yaml set them on a robot)."""
+"""Parameters and defaults (ament/roomby_ros/config/*.yaml set them on a robot)."""
 
 
 class AgentNode(RoombyNode):

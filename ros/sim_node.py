@@ -1,7 +1,8 @@
 """`roomby_sim`: a simulated Roomby home that behaves like the robot on its ROS topics.
 
-Runs as `roomby-sim-node` here or from `launch/sim.launch.py`. Each control period (0.1 s of
-simulated time; `real_time_factor` of them per 0.1 s of wall time) it holds the latest `/cmd_vel`
+Runs as `roomby-sim-node` here or from `ros2 launch roomby_ros sim.launch.py`. Each control
+period (0.1 s of simulated time; `real_time_factor` of them per 0.1 s of wall time) it holds the
+latest `/cmd_vel`
 (zero once it is older than `cmd_timeout`, like a real base driver) in PyBullet and publishes
 `/odom` (`odom` -> `base_link`; in simulation the odometry is exact, so the `odom` frame is the
 `map` frame); every `camera_every` periods it renders the camera: `/camera/image_raw` (rgb8),
@@ -63,7 +64,7 @@ PARAMETERS: dict[str, object] = {
     "cmd_vel_stamped": False,
     "status_every": 5,
 }
-"""Parameters and defaults (configs/ros/*.yaml set them on a robot)."""
+"""Parameters and defaults (ament/roomby_ros/config/*.yaml set them on a robot)."""
 
 
 class SimNode(RoombyNode):

@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from agent.model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: E402
-from agent.train.calibration import (  # noqa: E402
+from agent.model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from agent.train.calibration import (
     CONFIDENCE_POWER,
     PRIOR,
     calibrate,
     plot_calibration,
 )
-from sim.catalog import FURNITURE_TYPES  # noqa: E402
+from sim.catalog import FURNITURE_TYPES
 
 
 def summary(counts: np.ndarray) -> str:

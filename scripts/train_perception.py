@@ -26,18 +26,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from agent.model.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from agent.model.perception import segmentation_targets  # noqa: E402
-from agent.train.perception_fit import (  # noqa: E402
+from agent.model.checkpoint import load_checkpoint, save_checkpoint
+from agent.model.perception import segmentation_targets
+from agent.train.perception_fit import (
     Frames,
     fit_perception,
     frame_inputs,
     perception_accuracy,
 )
-from sim.catalog import FURNITURE_TYPES  # noqa: E402
-from sim.semantic_map import N_TYPES  # noqa: E402
+from sim.catalog import FURNITURE_TYPES
+from sim.semantic_map import N_TYPES
 
 KEYS = ("frame_rgb", "frame_depth", "frame_types", "frame_colors")
 

@@ -138,5 +138,6 @@ def test_agent_is_a_few_packages():
     assert len(top) <= 8, f"agent/ has {len(top)} top-level modules {top}: put them in a package"
     for pkg in (ROOT / "agent").iterdir():
         if (pkg / "__init__.py").exists():
-            mods = [p.name for p in pkg.glob("*.py") if p.name not in ("__init__.py", "__main__.py")]
+            mods = [p.name for p in pkg.glob("*.py")
+                    if p.name not in ("__init__.py", "__main__.py")]
             assert len(mods) <= 12, f"agent/{pkg.name} holds {len(mods)} modules: split it"

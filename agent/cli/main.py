@@ -26,8 +26,8 @@ EPILOG = """examples:
   roomby compare base.json new.json [base2.json new2.json ...]   (`eval --json` outputs, paired)
   roomby home generate --seed 7 --out flat.json && roomby home check flat.json
   roomby collect --out data/demos --episodes 200 --workers 2
-  roomby train --config configs/train.yaml --out runs/mine
-  roomby export --out bundle/ [--checkpoint runs/mine/policy.pt] [--fp16]   (for a robot)
+  roomby train --config configs/train.yaml --out my_run
+  roomby export --out bundle/ [--checkpoint my_run/policy.pt] [--fp16]   (for a robot)
 Config: every subcommand that builds an env takes --config FILE.yaml and --set section.key=value
 (see configs/env.yaml)."""
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from agent.demos.cell_targets import label_episode
 from agent.demos.shards import ShardWriter
-from agent.policies.episode import is_motor
+from agent.policies.episode import is_motor, run_episode
 from agent.worker_pool import pool_map
 from sim.actions import N_CELLS
 from sim.config import EnvConfig
@@ -67,39 +67,50 @@ def record_episode(env: Any, expert: Any, seed: int, learner: Any = None, beta: 
             types, colors = base.world.oracle_labels(seg)
             frames.append((rgb.copy(), depth.copy(), types, colors))
 
-    mix = np.random.default_rng([seed, 0xDA66])
+    decider = _Labelled(env, expert, learner, beta, np.random.default_rng([seed, 0xDA66]))
     base.on_sense = grab
     try:
-        obs, info = env.reset(seed=seed, options=options)
-        if learner is not None:
-            learner.reset()
-        observations, actions, step_index = [], [], []
-        terminated = truncated = False
-        while not (terminated or truncated):
-            label = expert.act(env)
-            step_index.append(base.progress.index)
-            observations.append(obs)
-            actions.append(label)
-            action = label
-            if learner is not None:
-                mine = learner(obs)
-                if mix.random() >= beta:
-                    action = mine
-            obs, _, terminated, truncated, info = env.step(action)
+        r = run_episode(env, decider, seed, options)
+        actions = decider.labels
         if is_motor(env):
             accept = np.zeros((len(actions), N_CELLS), bool)
             has_set = np.zeros(len(actions), bool)
         else:
-            accept, has_set = label_episode(env, step_index, actions)
+            accept, has_set = label_episode(env, decider.step_index, actions)
     finally:
         base.on_sense = None
-    m = base.metrics()
-    record = {"seed": seed, "instruction": m["instruction"], "goal": m["goal"],
-              "family": m["family"], "success": bool(m["success"]),
-              "spl": round(float(m["spl"]), 4), "coverage": round(float(m["coverage"]), 4),
-              "collisions": int(m["collisions"]), "decisions": len(actions),
-              "truncated": bool(truncated)}
-    return record, observations, actions, frames, accept, has_set
+    record = {"seed": seed, "instruction": r["instruction"], "goal": r["goal"],
+              "family": r["family"], "success": bool(r["success"]), "spl": r["spl"],
+              "coverage": r["coverage"], "collisions": int(r["collisions"]),
+              "decisions": len(actions), "truncated": r["truncated"]}
+    return record, decider.observations, actions, frames, accept, has_set
+
+
+class _Labelled:
+    """The decider of a recorded episode: the expert labels every decision; the learner's
+    action is executed instead, unless `mix` draws the expert's (probability `beta`)."""
+
+    def __init__(self, env: Any, expert: Any, learner: Any, beta: float,
+                 mix: np.random.Generator):
+        self.env, self.expert, self.learner, self.beta, self.mix = env, expert, learner, beta, mix
+        self.observations: list[dict] = []
+        self.labels: list[np.ndarray] = []
+        self.step_index: list[int] = []
+
+    def reset(self) -> None:
+        if self.learner is not None:
+            self.learner.reset()
+
+    def __call__(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        label = self.expert.act(self.env)
+        self.step_index.append(self.env.unwrapped.progress.index)
+        self.observations.append(obs)
+        self.labels.append(label)
+        if self.learner is not None:
+            mine = self.learner(obs)
+            if self.mix.random() >= self.beta:
+                return mine
+        return label
 
 
 def _run_job(job: CollectJob) -> dict[str, Any]:

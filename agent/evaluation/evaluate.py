@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from agent.worker_pool import pool_map
@@ -12,24 +12,36 @@ from sim.config import EnvConfig
 CHUNK = 5  # episodes per work item: small enough to balance, large enough to amortise set-up
 
 
-Job = tuple[dict, str, str, "str | None", list[tuple[int, "dict | None"]]]
+@dataclass
+class EvalJob:
+    """A few episodes of one env id, run in one worker with one policy."""
+
+    env: dict[str, Any]
+    """EnvConfig fields."""
+    env_id: str
+    policy: str
+    """'learned', 'expert', 'random' or a checkpoint path."""
+    perception: str | None
+    """'learned', 'oracle', or None for the policy's default."""
+    episodes: list[tuple[int, dict[str, Any] | None]]
+    """(seed, reset options or None); options may carry an 'index' that is handed back."""
 
 
-def _run_chunk(job: Job) -> list[dict[str, Any]]:
+def _run_chunk(job: EvalJob) -> list[dict[str, Any]]:
     import torch
 
     from agent.policies.episode import checkpoint_of, env_overrides, make_policy, run_episode
 
     torch.set_num_threads(1)
-    env_cfg, env_id, policy_name, perception, episodes = job
+    env_cfg, env_id, policy_name = job.env, job.env_id, job.policy
     cfg = EnvConfig(**{**env_cfg, "id": env_id})
-    env = cfg.make(**env_overrides(policy_name, perception))
+    env = cfg.make(**env_overrides(policy_name, job.perception))
     # A checkpoint is read once per chunk (run_episode resets it per episode); the expert and
     # random policies are made per episode (random is seeded by the episode's seed).
     learned = make_policy(policy_name, env) if checkpoint_of(policy_name) else None
     try:
         out = []
-        for seed, options in episodes:
+        for seed, options in job.episodes:
             options = dict(options) if options else None
             index = options.pop("index", None) if options else None
             try:
@@ -51,12 +63,10 @@ def evaluate(env_cfg: EnvConfig, env_ids: list[str], episodes: int, policy: str,
              first_seed: int = 0, workers: int = 1, progress: bool = True,
              perception: str | None = None) -> list[dict[str, Any]]:
     """Run `episodes` seeded episodes of each id; results sorted by (id order, seed)."""
-    jobs: list[Job] = []
-    for env_id in env_ids:
-        seeds = list(range(first_seed, first_seed + episodes))
-        for i in range(0, len(seeds), CHUNK):
-            jobs.append((asdict(env_cfg), env_id, policy, perception,
-                         [(s, None) for s in seeds[i:i + CHUNK]]))
+    seeds = list(range(first_seed, first_seed + episodes))
+    jobs = [EvalJob(asdict(env_cfg), env_id, policy, perception,
+                    [(s, None) for s in seeds[i:i + CHUNK]])
+            for env_id in env_ids for i in range(0, len(seeds), CHUNK)]
     results = _gather(jobs, workers, progress, f"eval {policy}")
     order = {env_id: i for i, env_id in enumerate(env_ids)}
     return sorted(results, key=lambda r: (order[r["env"]], r["seed"]))
@@ -66,20 +76,20 @@ def evaluate_given(env_cfg: EnvConfig, specs: list[dict[str, Any]], policy: str,
                    workers: int = 1, progress: bool = True, perception: str | None = None
                    ) -> list[dict[str, Any]]:
     """Run given episodes ({"instruction", "goal", "seed"}), results in the given order."""
-    jobs: list[Job] = []
+    jobs: list[EvalJob] = []
     for i in range(0, len(specs), CHUNK):
         chunk = [(int(s.get("seed", i + j)), {"goal": s["goal"], "instruction": s["instruction"],
                                                "index": i + j})
                  for j, s in enumerate(specs[i:i + CHUNK])]
-        jobs.append((asdict(env_cfg), env_cfg.id, policy, perception, chunk))
+        jobs.append(EvalJob(asdict(env_cfg), env_cfg.id, policy, perception, chunk))
     results = _gather(jobs, workers, progress, f"eval {policy}")
     return sorted(results, key=lambda r: r["index"])
 
 
-def _gather(jobs: list[Job], workers: int, progress: bool, desc: str) -> list[dict[str, Any]]:
+def _gather(jobs: list[EvalJob], workers: int, progress: bool, desc: str) -> list[dict[str, Any]]:
     from tqdm import tqdm
 
-    bar = tqdm(total=sum(len(j[-1]) for j in jobs), desc=desc, unit="ep", file=sys.stderr,
+    bar = tqdm(total=sum(len(j.episodes) for j in jobs), desc=desc, unit="ep", file=sys.stderr,
                disable=not progress, mininterval=10)
     results: list[dict[str, Any]] = []
     for chunk in pool_map(_run_chunk, jobs, workers):

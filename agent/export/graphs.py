@@ -57,16 +57,10 @@ class DecisionGraph(nn.Module):
     The per-cell part (2 304 cells: the map encoder's cell keys and the additive pointer over
     them) is most of the graph's work, and onnxruntime's CPU kernels run broadcasting adds over
     6-D views slowly; so it is written here as the same sums in 2-D: the cell layer's bias and
-    the cell positions are one constant, the block context reaches its cells by a Gather, the
-    pointer's query term joins the key projection's bias, and pooling is elementwise (measured:
-    1.88 -> 1.56 ms for the whole graph, same machine, same load).
-    Tried on 2026-11-27 and dropped: cell keys kept transposed ([K, cells] = W @ map, no
-    transpose of the map) needs the block context spread along the cells' axis, which
-    onnxruntime's CPU kernels do slowly both ways (a broadcast add over [K, 12, 4, 12, 4]
-    1.2 ms, a Gather along axis 1 2.2 ms, against 0.1 ms for this Gather of rows); the goal
-    map's contractions as one matrix product and the goal features read from the 7 x 7 cells
-    around the robot instead of max-pools over the whole map measured no faster than this
-    (1.34 vs 1.33 ms, interleaved, while a training run shared the machine).
+    the cell positions are one constant, the block context reaches its cells by a Gather (rows,
+    not the cells' axis, which those kernels spread slowly), the pointer's query term joins the
+    key projection's bias, and pooling is elementwise. docs/deploy.md has the timings behind
+    these choices and the variants that were no faster.
     """
 
     def __init__(self, net: RoombyPolicyNet):
@@ -141,8 +135,8 @@ class DecisionGraph(nn.Module):
 
 def block_pool(grid: Tensor, patch: int) -> Tensor:
     """[1, C, S, S] -> [1, 2C, S/patch, S/patch]: the mean then the max of each patch x patch
-    block, as `cat([avg_pool2d, max_pool2d])`, in elementwise ops over rows then columns
-    (faster than onnxruntime's CPU pooling kernels on 48 x 48: 108 against 131 us measured)."""
+    block, as `cat([avg_pool2d, max_pool2d])`, in elementwise ops over rows then columns (faster
+    than onnxruntime's CPU pooling kernels on 48 x 48; docs/deploy.md)."""
     c, s = grid.shape[1], grid.shape[2]
     n = s // patch
     rows = grid.reshape(c * n, patch, s)

@@ -4,9 +4,9 @@
 
 `RuntimePolicy` and `RobotAgent` call `bundle.session(name).run(None, feeds)`; here each
 "session" runs the very modules `roomby export` traces (`agent.export.bundle`'s PerceptionGraph,
-CommandGraph, DecisionGraph) as frozen TorchScript (`torch.jit.trace` + `freeze`: 1.2-2x faster
-than eager at batch 1, benchmarks/policy_speed.py) or, with
-`script=False`, in torch eager, and the metadata is the one the export writes, so
+CommandGraph, DecisionGraph) as frozen TorchScript (`torch.jit.trace` + `freeze`: faster than
+eager at batch 1, benchmarks/policy_speed.py) or, with `script=False`, in torch eager, and the
+metadata is the one the export writes, so
 both backends read commands, frames and memory state the same way (the export parity test holds
 the graphs to the network). For desktops and the simulated robot; a robot without torch loads an
 exported bundle instead.
@@ -49,9 +49,8 @@ def frozen(module: torch.nn.Module, example: tuple[torch.Tensor, ...]) -> torch.
     weights inlined as constants, constants folded.
 
     Not `optimize_for_inference` on top: at batch 1 its oneDNN convolutions cost more in layout
-    conversions (to_mkldnn / to_dense around every convolution) than they save; measured
-    interleaved in one process on the shipped checkpoint, perception 1.80 -> 1.51 ms and the
-    decision graph 2.30 -> 2.21 ms without it."""
+    conversions (to_mkldnn / to_dense around every convolution) than they save
+    (docs/deploy.md)."""
     with torch.no_grad(), warnings.catch_warnings():
         # The tracer warns about shapes read as Python numbers: a bundle's shapes are fixed.
         warnings.simplefilter("ignore", torch.jit.TracerWarning)

@@ -47,15 +47,6 @@ def masked_softmax(scores: Tensor, key_padding_mask: Tensor | None) -> Tensor:
     return weights.masked_fill(mask | all_masked, 0.0)
 
 
-def masked_log_softmax(scores: Tensor, key_padding_mask: Tensor | None) -> Tensor:
-    """Log-probabilities over the keys that are not padding (padding gets -inf)."""
-    if key_padding_mask is not None:
-        mask = key_padding_mask.to(torch.bool)
-        mask = mask.view(mask.shape[0], *([1] * (scores.dim() - 2)), mask.shape[-1])
-        scores = scores.masked_fill(mask, float("-inf"))
-    return torch.log_softmax(scores, dim=-1)
-
-
 def scaled_dot_product(q: Tensor, k: Tensor, v: Tensor,
                        key_padding_mask: Tensor | None = None) -> AttentionResult:
     """softmax(q kᵀ / sqrt(d)) v. q [.., Q, D], k [.., N, D], v [.., N, Dv]."""

@@ -20,7 +20,7 @@ from sim.semantic_map import N_TYPES
 CONFIDENCE_POWER = 4.0
 """Type readings count for the type head's top probability ^ 4 (`sim.semantic_map.
 type_confidence`): on held-out frames that moves most of the weight to the right type where
-argmax counts split it (tv stands 0.48 -> 0.70, bookshelves 0.75 -> 0.86)."""
+argmax counts split it (docs/model.md)."""
 
 
 def type_given_room(meta: dict[str, Any]) -> np.ndarray | None:

@@ -29,9 +29,8 @@ class ModelConfig:
     """How the pointer scores its query against each map cell's key."""
     perception_context: bool = True
     """Perception's two dilated 3 x 3 context convolutions (a receptive field of about half the
-    image, added to its coarsest features); false drops them: ~0.05 ms of a decision's ~1.1 ms
-    under onnxruntime here, but the shipped perception without them, refitted for 6 000 updates
-    on the CPU, read 0.745 of held-out furniture pixels right against 0.879 with them."""
+    image, added to its coarsest features); false drops them, a small saving in a decision's
+    time for a large loss in how well furniture types are read (docs/deploy.md)."""
     cell_dim: int = 32
     """Width of the per-cell keys the pointer scores."""
     memory: Literal["fast_weights", "gru", "lstm", "none"] = "fast_weights"

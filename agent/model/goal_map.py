@@ -77,8 +77,8 @@ def goal_features(ground: Tensor, grid: Tensor, seen: bool = False) -> Tensor:
     a learner that pointed next to a lit plant for 40 decisions never chose stop."""
     robot = grid[:, ROBOT].float()
     # Max within k cells = a 3 x 3 max-pool applied k times, each reusing the last: torch's
-    # pooling kernel runs a 7 x 7 window far slower than three 3 x 3 ones (the shipped frozen
-    # decision graph 2.69 -> 2.27 ms, interleaved), onnxruntime's runs both alike.
+    # pooling kernel runs a 7 x 7 window far slower than three 3 x 3 ones; onnxruntime's runs
+    # both alike.
     feats, near, k0 = [], ground.unsqueeze(1), 0
     for k in NEAR:
         for _ in range(k - k0):

@@ -4,15 +4,9 @@ With `motor=True` it drives the motor-level env instead: the motor head's wheel 
 control period (the two-level design's ablation); the memory then runs once per period.
 
 It keeps what an episode needs between decisions: the memory state, the encoded command
-(computed once per instruction) and the cells that led nowhere. Call `reset()` at the start of
-every episode (`run_episode` does). The last decision's attention is kept for pictures
-(`last_attention`).
-
-Cells that led nowhere: a navigate or clean after which the robot has not moved (it is already
-as close as it gets, or the cell cannot be reached) changes nothing the policy sees, so a greedy
-policy would choose it again until the time limit. Such a cell is masked out of the pointer for
-the rest of the episode (the expert does the same with the cells it tried). It needs only the
-pose of the observation, so a robot does it too.
+(computed once per instruction) and the cells that led nowhere (`agent.runtime.blocked`, which
+the robot runtime shares). Call `reset()` at the start of every episode (`run_episode` does).
+The last decision's attention is kept for pictures (`last_attention`).
 """
 
 from __future__ import annotations
@@ -26,7 +20,7 @@ from agent.model.calibration import confidence_power, type_given_room
 from agent.model.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from agent.model.network import RoombyPolicyNet, obs_to_tensors
 from agent.model.perception import LearnedPerception
-from agent.runtime.policy import STUCK
+from agent.runtime.blocked import BlockedCells
 from sim.actions import STOP
 
 
@@ -55,12 +49,16 @@ class LearnedPolicy:
         return LearnedPerception(self.net.perception, type_given_room(self.meta),
                                  confidence_power(self.meta))
 
+    @property
+    def blocked(self) -> set[int]:
+        """The cells masked out of the pointer for the rest of this episode."""
+        return self._blocked.cells
+
     def reset(self) -> None:
         self.state = self.net.initial_state(1)
         self._tokens: np.ndarray | None = None
         self._command = None
-        self._last: tuple[int, np.ndarray] | None = None  # (cell, pose) of the last skill
-        self.blocked: set[int] = set()
+        self._blocked = BlockedCells()
         self.last_attention: dict[str, np.ndarray] = {}
 
     @torch.no_grad()
@@ -75,20 +73,19 @@ class LearnedPolicy:
         if self.motor:
             logits = out.motor_logits[0]
             return int(logits.argmax()) if self.rng is None else _sample(logits, self.rng)
-        xy = np.asarray(obs["pose"], np.float32).reshape(-1)[:2]
-        if self._last is not None and np.hypot(*(xy - self._last[1])) < STUCK:
-            self.blocked.add(self._last[0])
+        x, y = (float(v) for v in np.asarray(obs["pose"]).reshape(-1)[:2])
+        blocked = self._blocked.update(x, y)
         pointer = out.pointer_logits[0]
-        if self.blocked:
+        if blocked:
             pointer = pointer.clone()
-            pointer[list(self.blocked)] = float("-inf")
+            pointer[list(blocked)] = float("-inf")
         if self.rng is None:
             skill = int(out.skill_logits[0].argmax())
             cell = int(pointer.argmax())
         else:
             skill = _sample(out.skill_logits[0], self.rng)
             cell = _sample(pointer, self.rng)
-        self._last = None if skill == STOP else (cell, xy)
+        self._blocked.chose(skill, cell, x, y)
         return np.array([skill, 0 if skill == STOP else cell], dtype=np.int64)
 
 

@@ -20,10 +20,6 @@ import numpy as np
 from agent.runtime.bundle import Bundle, BundleError, Vocabulary, load_bundle
 from sim.semantic_map import type_confidence
 
-STUCK = 0.05
-"""Metres: a navigate or clean that moved the robot less than this led nowhere; its cell is
-masked out of the pointer for the rest of the command (a greedy policy would repeat it)."""
-
 
 @dataclass
 class Percept:
@@ -176,7 +172,7 @@ class RuntimePolicy:
                blocked: set[int] | frozenset[int] = frozenset()) -> Decision:
         """One decision from the map [C, 48, 48], pose (x, y, cos, sin) and the latest frame's
         percept; carries the memory state to the next call. `blocked` cells are never
-        pointed at (see STUCK)."""
+        pointed at (`agent.runtime.blocked`)."""
         if self.command is None:
             raise RuntimeError("no command: call reset(instruction) first")
         c = self.command.outputs

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from agent.runtime.blocked import BlockedCells
 from agent.runtime.bundle import Bundle, BundleError
-from agent.runtime.policy import STUCK, Decision, Percept, RuntimePolicy
+from agent.runtime.policy import Decision, Percept, RuntimePolicy
 from sim.camera import CameraSpec
 from sim.catalog import (
     CLEAN_RADIUS,
@@ -189,7 +190,7 @@ class RobotAgent:
         self.percept: Percept | None = None
         self.skill: NavigateSkill | CleanSkill | None = None
         self.last: Step | None = None
-        self.blocked: set[int] = set()
+        self.blocked = BlockedCells()
         self.decisions = 0
         self.done = True
 
@@ -199,7 +200,7 @@ class RobotAgent:
         cmd = self.policy.reset(instruction)
         self.map = RobotMap(self.grid, self.camera, self.type_given_room)
         self.skill, self.last, self.decisions, self.done = None, None, 0, False
-        self.blocked = set()
+        self.blocked.reset()
         return cmd
 
     def observe(self, rgb: np.ndarray, depth: np.ndarray, pose: tuple[float, float, float]
@@ -243,11 +244,8 @@ class RobotAgent:
         obs = self.map.observation(pose)
         pose4 = np.array([min(max(x, 0.0), EXTENT), min(max(y, 0.0), EXTENT), math.cos(th),
                           math.sin(th)], dtype=np.float32)
-        last = self.last
-        if last is not None and last.decision.skill != 0 and \
-                math.hypot(x - last.pose[0], y - last.pose[1]) < STUCK:
-            self.blocked.add(last.decision.cell)
-        d = self.policy.decide(obs, pose4, self.percept, self.blocked)
+        d = self.policy.decide(obs, pose4, self.percept, self.blocked.update(x, y))
+        self.blocked.chose(d.skill, d.cell, x, y)
         self.decisions += 1
         history = (self.last.history if self.last else []) + [d.skill_name]
         if d.skill == NAVIGATE:

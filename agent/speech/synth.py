@@ -4,14 +4,13 @@ mixed in by `sox`. Used by the speech tests and `benchmarks/speech.py`; a robot 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from agent.speech.audio import RATE, load, read_wav, rms_dbfs, write_wav
+from agent.speech.audio import read_wav, rms_dbfs
 from sim.language import parse
 
 # Voices and speeds (words per minute) the tests and benchmark speak in, used round-robin.
@@ -77,22 +76,12 @@ def sample_commands(per_family: int, seed: int = 0, families: tuple[str, ...] | 
     return out
 
 
-def have_espeak() -> bool:
-    return shutil.which("espeak-ng") is not None
-
-
 def speak(text: str, path: str | Path, voice: str = "en-us", speed: int = 150) -> Path:
     """Synthesise `text` to a WAV file with espeak-ng (22.05 kHz mono)."""
     path = Path(path)
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text],
                    check=True, capture_output=True, timeout=60)
     return path
-
-
-def speak_pcm(text: str, path: str | Path, voice: str = "en-us", speed: int = 150
-              ) -> np.ndarray:
-    """`speak`, then the audio as 16 kHz mono int16."""
-    return load(speak(text, path, voice, speed))
 
 
 def add_noise(src: str | Path, dst: str | Path, snr_db: float) -> Path:
@@ -123,8 +112,3 @@ def add_noise(src: str | Path, dst: str | Path, snr_db: float) -> Path:
                     "-b", "16", str(dst)], check=True, capture_output=True, timeout=60)
     noise_path.unlink()
     return dst
-
-
-def silence(path: str | Path, seconds: float = 2.0) -> Path:
-    write_wav(path, np.zeros(int(seconds * RATE), np.int16))
-    return Path(path)

@@ -1,30 +1,25 @@
-"""Perception calibration: how the learned perception reads each true furniture type, per room
-type, measured in training homes; the semantic map corrects its type hits with it.
-
-Why: from a camera 8.5 cm above the floor some types are the same box in the same colour — a
-fridge and a bookshelf (both 1.8 m, flush against a wall), a table and a desk (both 0.75 m on
-four legs) — and no single frame tells them apart (held-out frames: a fridge's pixels read as
-a bookshelf 42 % of the time, as a fridge 39 %). Homes do: a fridge stands in a kitchen, a
-bookshelf never does. The map knows each cell's room (channels 1-6, the robot's labelled room
-map), so a hit read as type k in a room of type r is counted as the true types that such hits
-were in the training homes, `P(true | read k, room r)`, instead of as k. This is what the
-robot would learn from its own homes; its price is that a piece furnished where the training
-homes never put it (a bookshelf in a kitchen) is read as its look-alike.
+"""Perception calibration, counted: how the learned perception reads each true furniture type,
+per room type, in training homes -> the `perception_calibration` entry of a checkpoint's metadata
+(`agent.model.calibration` reads it, and says why the map needs it).
 
 Counts are taken on the pixels the map counts (`SemanticMap.labelled_pixels`), during expert
 episodes in training homes, with the same learned perception, each pixel weighted as the map
-weighs it: by the type head's confidence ^ `CONFIDENCE_POWER`.
+weighs it: by the type head's confidence ^ `CONFIDENCE_POWER`. This is what a robot would learn
+from its own homes; its price is that a piece furnished where the training homes never put it (a
+bookshelf in a kitchen) is read as its look-alike.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from agent.model.calibration import CONFIDENCE_POWER
+from agent.policies.episode import run_episode
 from agent.worker_pool import pool_map
 from sim.catalog import FURNITURE_TYPES, ROOM_TYPES
 from sim.semantic_map import N_TYPES
@@ -50,15 +45,23 @@ def count_episode(env: Any, perception: Any, expert: Any, seed: int, counts: np.
 
     base.on_sense = grab
     try:
-        env.reset(seed=seed)
-        terminated = truncated = False
-        while not (terminated or truncated):
-            _, _, terminated, truncated, _ = env.step(expert.act(env))
+        run_episode(env, lambda obs: expert.act(env), seed)
     finally:
         base.on_sense = None
 
 
-def _count_job(job: tuple[str, str, list[int], float]) -> np.ndarray:
+@dataclass
+class CountJob:
+    """Expert episodes of one worker, read by one checkpoint's perception."""
+
+    checkpoint: str
+    env_id: str
+    seeds: list[int]
+    power: float
+    """Each pixel counts with its type confidence ^ power (0: once)."""
+
+
+def _count_job(job: CountJob) -> np.ndarray:
     import torch
 
     from agent.model.checkpoint import load_checkpoint
@@ -66,14 +69,13 @@ def _count_job(job: tuple[str, str, list[int], float]) -> np.ndarray:
     from sim.config import EnvConfig
     from sim.expert import Expert
 
-    checkpoint, env_id, seeds, power = job
     torch.set_num_threads(1)
-    perception = LearnedPerception(load_checkpoint(checkpoint)[0].perception,
-                                   confidence_power=power)
-    env = EnvConfig(id=env_id, split="train").make()  # oracle map: the expert needs none
+    perception = LearnedPerception(load_checkpoint(job.checkpoint)[0].perception,
+                                   confidence_power=job.power)
+    env = EnvConfig(id=job.env_id, split="train").make()  # oracle map: the expert needs none
     counts = np.zeros((len(ROOM_TYPES) + 1, N_TYPES + 1, N_TYPES + 1))
     try:
-        for seed in seeds:
+        for seed in job.seeds:
             count_episode(env, perception, Expert(env), seed, counts)
     finally:
         env.close()
@@ -89,14 +91,14 @@ def calibration_counts(checkpoint: str, episodes: int, seed: int = 0, workers: i
     from tqdm import tqdm
 
     seeds = list(range(seed, seed + episodes))
-    jobs = [(checkpoint, env_id, seeds[i:i + 5], confidence_power)
+    jobs = [CountJob(checkpoint, env_id, seeds[i:i + 5], confidence_power)
             for i in range(0, len(seeds), 5)]
     total = np.zeros((len(ROOM_TYPES) + 1, N_TYPES + 1, N_TYPES + 1))
     bar = tqdm(total=episodes, desc="calibrate", unit="ep", file=sys.stderr,
                disable=not progress, mininterval=10)
     for counts, job in zip(pool_map(_count_job, jobs, workers, ordered=True), jobs, strict=True):
         total += counts
-        bar.update(len(job[2]))
+        bar.update(len(job.seeds))
     bar.close()
     return total
 

@@ -16,7 +16,7 @@ class TrainConfig:
     """Start from this checkpoint's weights (e.g. a run's perception.pt) instead of random ones;
     its model config is used, the model: section is ignored."""
     init_perception: str = ""
-    """Take only the perception network from this checkpoint (e.g. runs/x/perception.pt); the
+    """Take only the perception network from this checkpoint (e.g. a run's perception.pt); the
     rest starts fresh from the `model:` section: a new policy architecture on a trained
     perception. Ignored with `init`."""
     init_widen: bool = False

@@ -20,6 +20,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,10 @@ from agent.demos.shards import Demonstrations, load_demonstrations
 from agent.model.checkpoint import save_checkpoint
 from agent.model.memory import detach_state
 from agent.model.network import RoombyPolicyNet
-from agent.train.imitation import bc_loss, episode_batches
+from agent.train.imitation import Batch, bc_loss, episode_batches
 from agent.train.log import TrainLog
 from agent.train.motor_imitation import (
+    MotorChunk,
     action_weights,
     motor_chunks,
     motor_loss,
@@ -200,34 +202,18 @@ class Trainer:
         if demos.decisions["action"].ndim == 1:
             raise ValueError(f"the demonstrations in {self.tc.data} are motor-level (wheel "
                              "actions): train them with --set train.level=motor")
-        params = self._bc_params(net)
-        opt = torch.optim.Adam(params, lr=self.tc.lr)
         per_epoch = math.ceil(len(eps) / self.tc.batch_episodes)
-        sched = cosine_schedule(opt, epochs * per_epoch)
-        net.train()
-        step0 = self.log.last_step("bc/loss")
-        step, running = step0, {}
-        bar = self._bar(range(epochs * per_epoch), tag)
-        deadline = self._deadline()
-        for epoch in range(epochs):
-            if time.time() > deadline:
-                break
-            for batch in episode_batches(demos, self.tc.batch_episodes, self.rng,
-                                         self.tc.word_dropout):
-                if time.time() > deadline:
-                    break
-                loss, figures = bc_loss(net, batch, self.tc.pointer_sigma, self.tc.goal_weight)
-                self._update(loss, params, opt, sched)
-                step += 1
-                running = self._track(running, figures, step)
-                bar.update(1)
-                bar.set_postfix(refresh=False, epoch=epoch + 1, loss=f"{running['loss']:.3f}",
-                                skill=f"{running['skill_acc']:.2f}",
-                                cell=f"{running.get('cell_acc_1', float('nan')):.2f}")
-        bar.close()
-        net.eval()
-        return {"episodes": len(eps), "decisions": demos.n_decisions, "updates": step - step0,
-                "epochs": round((step - step0) / per_epoch, 2),
+
+        def batches() -> Iterator[Batch]:
+            return episode_batches(demos, self.tc.batch_episodes, self.rng, self.tc.word_dropout)
+
+        updates, running = self._clone(
+            net, epochs, per_epoch, tag, batches,
+            lambda batch: bc_loss(net, batch, self.tc.pointer_sigma, self.tc.goal_weight),
+            lambda r: {"loss": f"{r['loss']:.3f}", "skill": f"{r['skill_acc']:.2f}",
+                       "cell": f"{r.get('cell_acc_1', float('nan')):.2f}"})
+        return {"episodes": len(eps), "decisions": demos.n_decisions, "updates": updates,
+                "epochs": round(updates / per_epoch, 2),
                 **{k: round(v, 4) for k, v in running.items()}}
 
     def train_motor_bc(self, net: RoombyPolicyNet, demos: Demonstrations, epochs: int
@@ -235,41 +221,59 @@ class Trainer:
         """Stage 2 at the motor level (`agent.train.motor_imitation`): chunks of control periods,
         the memory state carried across an episode's chunks."""
         weights = action_weights(demos)
-        params = self._bc_params(net)
-        opt = torch.optim.Adam(params, lr=self.tc.lr)
         n_eps = sum(s.stop > s.start for s in demos.episode_slices)
         b, c = self.tc.batch_episodes, self.tc.motor_chunk
         per_epoch = motor_updates_per_epoch(demos, b, c)
+        state = None
+
+        def loss_of(chunk: MotorChunk) -> tuple[torch.Tensor, dict[str, float]]:
+            nonlocal state
+            if chunk.first:
+                state = net.initial_state(chunk.mask.shape[1])
+            loss, end, figures = motor_loss(net, chunk, state, weights, self.tc.goal_weight)
+            state = detach_state(end)  # the next chunk starts here; gradients stop at the cut
+            return loss, figures
+
+        updates, running = self._clone(
+            net, epochs, per_epoch, "bc motor", lambda: motor_chunks(demos, b, c, self.rng),
+            loss_of, lambda r: {"loss": f"{r['loss']:.3f}", "acc": f"{r['motor_acc']:.2f}"})
+        return {"episodes": n_eps, "periods": demos.n_decisions, "updates": updates,
+                "epochs": round(updates / per_epoch, 2),
+                "action_weights": [round(float(w), 3) for w in weights],
+                **{k: round(v, 4) for k, v in running.items()}}
+
+    def _clone(self, net: RoombyPolicyNet, epochs: int, per_epoch: int, tag: str,
+               batches: Callable[[], Iterable[Any]],
+               loss_of: Callable[[Any], tuple[torch.Tensor, dict[str, float]]],
+               postfix: Callable[[dict[str, float]], dict[str, str]]
+               ) -> tuple[int, dict[str, float]]:
+        """The behaviour-cloning loop of both levels: Adam with cosine decay over `epochs` passes
+        of `per_epoch` updates, gradient clipping, running figures logged, a progress bar, and
+        the `train.bc_minutes` deadline. `batches()` gives one pass, `loss_of(batch)` -> (loss,
+        figures). -> (updates made, the running figures)."""
+        params = self._bc_params(net)
+        opt = torch.optim.Adam(params, lr=self.tc.lr)
         sched = cosine_schedule(opt, epochs * per_epoch)
         net.train()
         step0 = self.log.last_step("bc/loss")
         step, running = step0, {}
-        bar = self._bar(range(epochs * per_epoch), "bc motor")
+        bar = self._bar(range(epochs * per_epoch), tag)
         deadline = self._deadline()
-        state = None
         for epoch in range(epochs):
-            for chunk in motor_chunks(demos, b, c, self.rng):
+            for batch in batches():
                 if time.time() > deadline:
                     break
-                if chunk.first:
-                    state = net.initial_state(chunk.mask.shape[1])
-                loss, state, figures = motor_loss(net, chunk, state, weights,
-                                                  self.tc.goal_weight)
+                loss, figures = loss_of(batch)
                 self._update(loss, params, opt, sched)
-                state = detach_state(state)
                 step += 1
                 running = self._track(running, figures, step)
                 bar.update(1)
-                bar.set_postfix(refresh=False, epoch=epoch + 1, loss=f"{running['loss']:.3f}",
-                                acc=f"{running['motor_acc']:.2f}")
+                bar.set_postfix(refresh=False, epoch=epoch + 1, **postfix(running))
             if time.time() > deadline:
                 break
         bar.close()
         net.eval()
-        return {"episodes": n_eps, "periods": demos.n_decisions, "updates": step - step0,
-                "epochs": round((step - step0) / per_epoch, 2),
-                "action_weights": [round(float(w), 3) for w in weights],
-                **{k: round(v, 4) for k, v in running.items()}}
+        return step - step0, running
 
     def _update(self, loss: torch.Tensor, params: list[torch.nn.Parameter],
                 opt: torch.optim.Optimizer, sched: torch.optim.lr_scheduler.LRScheduler) -> None:

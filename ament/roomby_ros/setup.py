@@ -1,6 +1,7 @@
 """The ament_python package `roomby_ros`: entry points for `ros2 run`/`ros2 launch`, the launch
-files and their parameter files. The nodes themselves are the `ros` package of the `roomby`
-distribution (pip install "roomby[robot]" first); this package installs no Python modules.
+files (launch/) and their parameter files (config/). The nodes themselves are the `ros` package
+of the `roomby` distribution (pip install "roomby[robot]" first); this package installs no
+Python modules.
 
     cd ~/ros2_ws/src && git clone <roomby> && pip install "./roomby[robot]"
     cd ~/ros2_ws && colcon build --packages-select roomby_ros && source install/setup.bash
@@ -11,9 +12,6 @@ from glob import glob
 from setuptools import setup
 
 PACKAGE = "roomby_ros"
-# The launch and parameter files live at the repository's top (where the docs and tests find
-# them); this package installs them into its share folder.
-REPO = "../.."
 
 setup(
     name=PACKAGE,
@@ -22,8 +20,8 @@ setup(
     data_files=[
         ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
         (f"share/{PACKAGE}", ["package.xml"]),
-        (f"share/{PACKAGE}/launch", sorted(glob(f"{REPO}/launch/*.launch.py"))),
-        (f"share/{PACKAGE}/config", sorted(glob(f"{REPO}/configs/ros/*.yaml"))),
+        (f"share/{PACKAGE}/launch", sorted(glob("launch/*.launch.py"))),
+        (f"share/{PACKAGE}/config", sorted(glob("config/*.yaml"))),
     ],
     install_requires=["setuptools"],
     zip_safe=True,

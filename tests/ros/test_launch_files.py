@@ -20,7 +20,7 @@ pytest.importorskip("rclpy")
 
 ROOT = Path(__file__).resolve().parents[2]
 AMENT = ROOT / "ament" / "roomby_ros"
-LAUNCH_FILES = sorted((ROOT / "launch").glob("*.launch.py"))
+LAUNCH_FILES = sorted((AMENT / "launch").glob("*.launch.py"))
 NODE_MODULES = {"roomby-agent-node": "ros.agent_node", "roomby-sim-node": "ros.sim_node",
                 "roomby-speech-node": "ros.speech_node"}
 
@@ -115,7 +115,7 @@ def test_ament_package_is_complete():
     assert sorted(Path(f).name for f in data["share/roomby_ros/launch"]) == \
         [p.name for p in LAUNCH_FILES]
     assert sorted(Path(f).name for f in data["share/roomby_ros/config"]) == \
-        sorted(p.name for p in (ROOT / "configs" / "ros").glob("*.yaml"))
+        sorted(p.name for p in (AMENT / "config").glob("*.yaml"))
     # The same entry points as the pip distribution's console scripts, all importable.
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     for name, target in _console_scripts().items():
@@ -182,8 +182,7 @@ def test_colcon_builds_the_ament_package(tmp_path: Path):
     if not colcon.exists():
         pytest.skip("colcon is not installed (the dev extra installs it)")
     src = tmp_path / "src" / "roomby"
-    for part in ("ament", "launch", "configs"):
-        shutil.copytree(ROOT / part, src / part)
+    shutil.copytree(AMENT, src / "roomby_ros")  # the package alone: it needs nothing outside
     r = subprocess.run([str(colcon), "build", "--packages-select", "roomby_ros"],
                        cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr

@@ -4,18 +4,17 @@
     ros2 topic pub --once /roomby/command std_msgs/String "{data: 'go to the office'}"
     ros2 topic echo /roomby/sim_status
 
-Parameters come from config/sim.yaml (configs/ros/sim.yaml in the repository); the launch
+Parameters come from config/sim.yaml (beside this launch folder in the package); the launch
 arguments below override the ones they name.
 """
 
 import os
 
 from ament_index_python.packages import get_package_share_directory
+from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
-
-from launch import LaunchDescription
 
 PACKAGE = "roomby_ros"
 

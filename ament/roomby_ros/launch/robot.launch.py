@@ -6,18 +6,17 @@ optionally `roomby_speech` for spoken commands.
 
 The robot's drivers provide /camera/image_raw, /camera/depth/image_raw, /camera/camera_info,
 /odom (localised in the /map frame) and /map, and take /cmd_vel; remap here if theirs differ.
-Parameters come from config/robot.yaml (configs/ros/robot.yaml in the repository).
+Parameters come from config/robot.yaml (beside this launch folder in the package).
 """
 
 import os
 
 from ament_index_python.packages import get_package_share_directory
+from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
 from launch.conditions import IfCondition
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
-
-from launch import LaunchDescription
 
 PACKAGE = "roomby_ros"
 
