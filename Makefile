@@ -41,7 +41,7 @@ demo: install
 		--video demo.mp4
 
 # The one-hour recipe (configs/reproduce.yaml): the shipped model trained from nothing, then
-# evaluated on held-out homes. README "Learning" has what it reached and how long it took.
+# evaluated on held-out homes. docs/training.md has what it reached and how long it took.
 reproduce: install
 	$(BIN)/roomby collect --out data/r60 --episodes 120 --frame-every 4 --workers 2
 	$(BIN)/roomby train --config configs/reproduce.yaml --out runs/reproduce --resume

@@ -4,7 +4,7 @@ bare PyBullet render of the same home, measured side by side in one run.
 
     .venv/bin/python benchmarks/env_speed.py [--steps 300] [--seed 0]
 
-Target (DESIGN.md): ratio <= 1.5.
+Target (docs/architecture.md): ratio <= 1.5.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Expert success per task family on held-out homes (DESIGN.md bar: >= 99 % of every family).
+"""Expert success per task family on held-out homes (the bar in docs/architecture.md: >= 99 % of
+every family).
 
     .venv/bin/python benchmarks/expert.py [--episodes 200] [--workers 2] [--split heldout]
 

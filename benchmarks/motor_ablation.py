@@ -1,7 +1,8 @@
 """Two levels of control against one: the skill-level policy and a motor-level policy, one budget.
 
-DESIGN.md ("Two levels of control") says why Roomby decides skills and map cells rather than
-wheel speeds. This measures it on one task, single-room goto_object, with everything else equal:
+docs/architecture.md ("Two levels of control") says why Roomby decides skills and map cells
+rather than wheel speeds. This measures it on one task, single-room goto_object, with everything
+else equal:
 
 - the same demonstrations: the same seeded episodes (same homes, instructions, start poses),
   recorded by the skill-level expert (`Roomby/GoToObject-OneRoom-v0`: a handful of decisions
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ROOMBY = [sys.executable, "-m", "agent.cli"]
 MODEL = ["model.grounding=true", "model.goal_features=true", "model.goal_seen=true",
          "model.goal_task=true", "model.goal_distance=true", "model.skill_per_task=true"]
-"""The shipped checkpoint's model keys (agent/checkpoints/roomby.json)."""
+"""The shipped checkpoint's model keys (docs/shipped_checkpoint.json)."""
 LEVELS = {"skill": "Roomby/GoToObject-OneRoom-v0", "motor": "Roomby/GoToObject-OneRoom-Motor-v0"}
 
 

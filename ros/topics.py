@@ -1,4 +1,4 @@
-"""Topic names and QoS profiles shared by Roomby's nodes (DESIGN.md, "The nerves")."""
+"""Topic names and QoS profiles shared by Roomby's nodes (docs/architecture.md, docs/ros2.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Add the acceptable-cell sets (agent.demos.cell_targets) to shards collected before collection
 wrote them: each episode is rebuilt from its env id and seed (the same home and goal).
 
-    .venv/bin/python benchmarks/relabel_cells.py data/demos
+    .venv/bin/python scripts/relabel_cells.py data/demos
 """
 
 from __future__ import annotations

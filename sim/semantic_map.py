@@ -22,7 +22,7 @@ of the cell's most-hit class of the same kind (type or colour), times the confid
 stray hits in a cell that 1 800 pixels of another colour landed in gets 0.006, not the 1.0
 that saturating every class on its own gave: learned perception misreads a few per cent of a
 piece's pixels (a black fridge partly purple), and saturated evidence lit such look-alikes as
-the named thing, where the policy stopped (README, "Results").
+the named thing, where the policy stopped (docs/results.md).
 With a learned perception's calibration (`type_given_room`, see `SemanticMap`), type hits are
 first recounted as the true types that such readings were, in training homes, in rooms of the
 cell's type (a "bookshelf" reading in a kitchen counts as a fridge).

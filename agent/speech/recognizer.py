@@ -36,7 +36,7 @@ MIN_GARBAGE_PHONES = 3
 @dataclass(frozen=True)
 class Settings:
     """Decoder settings, tuned on espeak-ng speech from a seed the tests and benchmark do not
-    use (see README "Speech").
+    use (see docs/speech.md).
 
     - `lw` 1.0: the grammar's branch probabilities at face value. The default 6.5 makes short
       branches (e.g. "go to the <room>") win over long ones the audio supports.

@@ -1,6 +1,6 @@
 """Behaviour cloning at the motor level: a wheel action every 0.1 s control period.
 
-The ablation that measures what the two-level design buys (DESIGN.md, "Two levels of
+The ablation that measures what the two-level design buys (docs/architecture.md, "Two levels of
 control"): the same network, the same demonstrations' episodes, but the motor head imitates the
 motor expert's wheel actions (`sim.motor_expert`) period by period, instead of the skill and
 pointer heads imitating a handful of decisions per episode.

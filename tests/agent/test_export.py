@@ -13,7 +13,7 @@ from bundle_helpers import Episode, export_with_cli, make_checkpoint, record_epi
 
 from agent.runtime import BundleError, RuntimePolicy, load_bundle
 
-TOL = 1e-4  # the bar (DESIGN.md, issue 8): every output and the memory state, fp32
+TOL = 1e-4  # the bar (docs/architecture.md): every output and the memory state, fp32
 # The fast-weight matrix A sums h hᵀ over ~1 / (1 - lam) = 20 decisions: its entries reach ~200
 # within an episode, where one fp32 step is 1.5e-5. Torch and onnxruntime round their sums in
 # different orders, so A may differ by a few of those steps; the bound for A is 1e-4 or 1e-6 of

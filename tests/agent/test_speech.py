@@ -29,7 +29,7 @@ from sim import language
 from sim.catalog import COLOR_NAMES, FURNITURE_TYPES, RAISED_TYPES, ROOM_TYPES
 from sim.language import parse, render_instruction, templates_for, tokenize
 
-PER_FAMILY = 30  # the bar: >= 30 spoken commands of every task family
+PER_FAMILY = 30  # >= 30 spoken commands of every task family
 TEST_SEED = 7  # the decoder settings were tuned on seeds 100-300, never on this one
 
 
@@ -216,7 +216,7 @@ def test_other_speech_is_not_a_command(recognizer: Recognizer, tmp_path: Path):
                "set an alarm for seven", "tell me a joke", "where are my keys"]
     statuses = [recognizer.hear(load(speak(t, tmp_path / f"o{i}.wav"))).status
                 for i, t in enumerate(chatter)]
-    # The garbage loop is a trade-off, not a guarantee (README "Speech" has the measured rate).
+    # The garbage loop is a trade-off, not a guarantee (docs/speech.md has the measured rate).
     assert statuses.count(NOT_A_COMMAND) >= len(chatter) - 1, statuses
     assert COMMAND not in statuses[:3], statuses
 
