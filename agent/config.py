@@ -19,6 +19,7 @@ import yaml
 
 from agent.model.config import ModelConfig
 from agent.train.config import TrainConfig
+from agent.workers.config import RunConfig
 from sim.config import EnvConfig
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -38,6 +39,8 @@ class RoombyConfig:
     """The policy network (agent.model.config.ModelConfig)."""
     train: TrainConfig = field(default_factory=TrainConfig)
     """Training (agent.train.config.TrainConfig): `roomby train`."""
+    run: RunConfig = field(default_factory=RunConfig)
+    """Where episode-parallel jobs run (agent.workers.config.RunConfig): local or Ray."""
 
 
 def _check(value: Any, tp: Any, where: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from typing import Any
@@ -54,12 +55,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.episodes_file:
         specs = read_episodes_file(args.episodes_file)
         results = evaluate_given(cfg.env, specs, args.policy, args.workers,
-                                 perception=args.perception)
+                                 perception=args.perception, run=cfg.run)
         args.episodes = len(specs)
     else:
         env_ids = _env_ids(args)
         results = evaluate(cfg.env, env_ids, args.episodes, args.policy, args.seed,
-                           args.workers, perception=args.perception)
+                           args.workers, perception=args.perception, run=cfg.run)
     summary = summarize(results)
     summary = {"policy": args.policy, "split": cfg.env.split,
                "perception": args.perception or ("oracle" if args.policy in ("expert", "random")
@@ -99,11 +100,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def _episodes_config(args: argparse.Namespace) -> RoombyConfig:
     """The config of a subcommand that runs --episodes on a --split (eval, collect)."""
-    cfg = args_config(args)
+    cfg = backend_config(args)
     if args.split:
         cfg.env.split = args.split
     if args.episodes < 1:
         raise ConfigError("--episodes must be at least 1")
+    return cfg
+
+
+def backend_config(args: argparse.Namespace) -> RoombyConfig:
+    """The config, with --backend and --ray-address (which implies ray) over its run: section."""
+    cfg = args_config(args)
+    if args.ray_address:
+        cfg.run.ray_address = args.ray_address
+        cfg.run.backend = "ray"
+    if args.backend:
+        cfg.run.backend = args.backend
+    if cfg.run.backend == "ray" and importlib.util.find_spec("ray") is None:
+        raise ConfigError('run.backend ray needs Ray: pip install "roomby[cluster]"')
     return cfg
 
 
@@ -146,7 +160,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     meta = {"command": "roomby " + " ".join(args.argv), "split": cfg.env.split,
             "policy": args.policy or "expert", "beta": args.beta,
             "perception": args.perception}
-    res = collect(args.out, jobs, args.workers, meta=meta)
+    res = collect(args.out, jobs, args.workers, meta=meta, run=cfg.run)
     print(json.dumps(res) if args.json else
           f"wrote {res['shards_written']} shards to {args.out} ({res['shards_skipped']} already "
           f"there): {res['episodes']} episodes, {res['decisions']} decisions, {res['frames']} "
@@ -158,7 +172,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from agent.train.trainer import Trainer
 
-    cfg = args_config(args)
+    cfg = backend_config(args)
     command = "roomby " + " ".join(args.argv)
     try:
         trainer = Trainer(cfg, args.out, command, resume=args.resume, progress=not args.quiet)

@@ -39,6 +39,16 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
                    metavar="SECTION.KEY=VALUE", help="override one config key (repeatable)")
 
 
+def _add_backend_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", choices=("local", "ray"), default=None,
+                   help="where the episodes run: local worker processes, or Ray tasks "
+                        "(default: run.backend, local); see docs/cluster.md")
+    p.add_argument("--ray-address", metavar="ADDRESS", default=None,
+                   help="an existing Ray cluster (auto, HOST:PORT or ray://HOST:10001; implies "
+                        "--backend ray). Without it --backend ray starts Ray here with "
+                        "--workers CPUs")
+
+
 def _add_policy_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", default="learned", metavar="learned|expert|random|CHECKPOINT",
                    help="who decides: the shipped learned policy (default), a checkpoint from "
@@ -88,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                "Roomby/Mixed-OneRoom-v0)")
     p.add_argument("--seed", type=int, default=0, help="first episode seed (default 0)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    _add_backend_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_config_args(p)
 
@@ -106,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default=None, help="default: env.split (train)")
     p.add_argument("--seed", type=int, default=0, help="first episode seed (default 0)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    _add_backend_args(p)
     p.add_argument("--frame-every", type=int, default=16, metavar="K",
                    help="keep every K-th camera frame with segmentation labels for perception "
                         "training (0: none; default 16)")
@@ -130,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out after its last finished stage")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    _add_backend_args(p)
     _add_config_args(p)
 
     p = sub.add_parser("parse", help="the goal a command means",

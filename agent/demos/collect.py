@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from agent.demos.cell_targets import label_episode
-from agent.demos.shards import ShardWriter
+from agent.demos.shards import ShardWriter, write_shard
 from agent.policies.episode import is_motor, run_episode
-from agent.worker_pool import pool_map
+from agent.workers import PoolStats, RunConfig, pool_map, shipped
 from sim.actions import N_CELLS
 from sim.config import EnvConfig
 
@@ -123,11 +123,11 @@ def _run_job(job: CollectJob) -> dict[str, Any]:
     torch.set_num_threads(1)
     cfg = EnvConfig(**{**job.env, "id": job.env_id})
     motor = cfg.level == "motor"
-    learner = LearnedPolicy.load(job.policy, motor=motor) if job.policy else None
+    learner = LearnedPolicy.load(shipped(job.policy), motor=motor) if job.policy else None
     env_kwargs: dict[str, Any] = {}
     if job.perception != "oracle":
         perceiver = learner if job.perception == job.policy and learner else \
-            LearnedPolicy.load(job.perception)
+            LearnedPolicy.load(shipped(job.perception))
         env_kwargs["perception"] = perceiver.perception()
     env = cfg.make(**env_kwargs)
     expert = MotorExpert(env) if motor else Expert(env)
@@ -145,8 +145,8 @@ def _run_job(job: CollectJob) -> dict[str, Any]:
             writer.add_episode(rec, obs, acts, frames, accept, has)
     finally:
         env.close()
-    writer.write(job.shard)
-    return {"shard": job.shard, "episodes": len(writer.records),
+    npz, records = writer.encode()  # the driver writes it: a worker may share no disk with it
+    return {"shard": job.shard, "npz": npz, "records": records, "episodes": len(writer.records),
             "decisions": len(writer.decisions["action"]),
             "frames": len(writer.frames["frame_rgb"]),
             "success": sum(r["success"] for r in writer.records)}
@@ -169,8 +169,9 @@ def plan_jobs(out: str | Path, env_cfg: EnvConfig, env_ids: list[str], episodes:
 
 
 def collect(out: str | Path, jobs: list[CollectJob], workers: int = 1, progress: bool = True,
-            meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run the jobs whose shard does not exist yet; write `manifest.json`; return totals."""
+            meta: dict[str, Any] | None = None, run: RunConfig | None = None) -> dict[str, Any]:
+    """Run the jobs whose shard does not exist yet (`run`: where), writing each shard as it comes
+    back; write `manifest.json`; return totals."""
     from tqdm import tqdm
 
     out = Path(out)
@@ -180,14 +181,18 @@ def collect(out: str | Path, jobs: list[CollectJob], workers: int = 1, progress:
     total = {"episodes": 0, "decisions": 0, "frames": 0, "success": 0}
     bar = tqdm(total=sum(len(j.seeds) for j in todo), desc="collect", unit="ep",
                file=sys.stderr, disable=not progress, mininterval=10)
-    for res in pool_map(_run_job, todo, workers):
+    ship = sorted({p for j in todo for p in (j.policy, j.perception) if p and p != "oracle"})
+    stats = PoolStats()
+    for res in pool_map(_run_job, todo, workers, run=run, ship=ship, stats=stats):
+        write_shard(res["shard"], res["npz"], res["records"])
         for k in total:
             total[k] += res[k]
         bar.update(res["episodes"])
         bar.set_postfix(success=f"{total['success'] / max(total['episodes'], 1):.2f}")
     bar.close()
     summary = {**total, "shards_written": len(todo), "shards_skipped": len(jobs) - len(todo),
-               "seconds": round(time.time() - t0, 1), "workers": workers}
+               "seconds": round(time.time() - t0, 1), "workers": workers,
+               "backend": (run or RunConfig()).backend, "jobs_retried": stats.retried}
     manifest = out / "manifest.json"
     runs = json.loads(manifest.read_text()) if manifest.exists() else []
     runs.append({**(meta or {}), **summary})

@@ -17,6 +17,7 @@ frame_types, frame_colors (uint8 class + 1 per pixel, 0 = none; from the segment
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,15 +83,26 @@ class ShardWriter:
             self.frames["frame_types"].append(types.astype(np.uint8))
             self.frames["frame_colors"].append(colors.astype(np.uint8))
 
-    def write(self, path: str | Path) -> Path:
-        path = Path(path).with_suffix(".npz")
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def encode(self) -> tuple[bytes, str]:
+        """The shard as (the .npz file's bytes, the .json file's text)."""
         arrays = {k: np.stack(v) for k, v in {**self.decisions, **self.frames}.items() if v}
-        tmp = path.with_name(path.stem + ".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
-        tmp.replace(path)  # a killed collector leaves no half-written shard
-        path.with_suffix(".json").write_text(json.dumps(self.records))
-        return path
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        return buf.getvalue(), json.dumps(self.records)
+
+    def write(self, path: str | Path) -> Path:
+        return write_shard(path, *self.encode())
+
+
+def write_shard(path: str | Path, npz: bytes, records: str) -> Path:
+    """Write an encoded shard as PATH.npz and PATH.json; -> the .npz path."""
+    path = Path(path).with_suffix(".npz")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.stem + ".tmp.npz")
+    tmp.write_bytes(npz)
+    tmp.replace(path)  # a killed collector leaves no half-written shard
+    path.with_suffix(".json").write_text(records)
+    return path
 
 
 @dataclass

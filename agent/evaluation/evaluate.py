@@ -6,7 +6,7 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from agent.worker_pool import pool_map
+from agent.workers import RunConfig, pool_map, shipped
 from sim.config import EnvConfig
 
 CHUNK = 5  # episodes per work item: small enough to balance, large enough to amortise set-up
@@ -33,12 +33,14 @@ def _run_chunk(job: EvalJob) -> list[dict[str, Any]]:
     from agent.policies.episode import checkpoint_of, env_overrides, make_policy, run_episode
 
     torch.set_num_threads(1)
-    env_cfg, env_id, policy_name = job.env, job.env_id, job.policy
+    env_cfg, env_id = job.env, job.env_id
+    ckpt = checkpoint_of(job.policy)
+    policy_name = shipped(ckpt) if ckpt else job.policy  # a checkpoint: this worker's copy
     cfg = EnvConfig(**{**env_cfg, "id": env_id})
     env = cfg.make(**env_overrides(policy_name, job.perception))
     # A checkpoint is read once per chunk (run_episode resets it per episode); the expert and
     # random policies are made per episode (random is seeded by the episode's seed).
-    learned = make_policy(policy_name, env) if checkpoint_of(policy_name) else None
+    learned = make_policy(policy_name, env) if ckpt else None
     try:
         out = []
         for seed, options in job.episodes:
@@ -61,20 +63,22 @@ def _run_chunk(job: EvalJob) -> list[dict[str, Any]]:
 
 def evaluate(env_cfg: EnvConfig, env_ids: list[str], episodes: int, policy: str,
              first_seed: int = 0, workers: int = 1, progress: bool = True,
-             perception: str | None = None) -> list[dict[str, Any]]:
-    """Run `episodes` seeded episodes of each id; results sorted by (id order, seed)."""
+             perception: str | None = None, run: RunConfig | None = None
+             ) -> list[dict[str, Any]]:
+    """Run `episodes` seeded episodes of each id; results sorted by (id order, seed). `run`:
+    where (local worker processes, or Ray)."""
     seeds = list(range(first_seed, first_seed + episodes))
     jobs = [EvalJob(asdict(env_cfg), env_id, policy, perception,
                     [(s, None) for s in seeds[i:i + CHUNK]])
             for env_id in env_ids for i in range(0, len(seeds), CHUNK)]
-    results = _gather(jobs, workers, progress, f"eval {policy}")
+    results = _gather(jobs, workers, progress, f"eval {policy}", run)
     order = {env_id: i for i, env_id in enumerate(env_ids)}
     return sorted(results, key=lambda r: (order[r["env"]], r["seed"]))
 
 
 def evaluate_given(env_cfg: EnvConfig, specs: list[dict[str, Any]], policy: str,
-                   workers: int = 1, progress: bool = True, perception: str | None = None
-                   ) -> list[dict[str, Any]]:
+                   workers: int = 1, progress: bool = True, perception: str | None = None,
+                   run: RunConfig | None = None) -> list[dict[str, Any]]:
     """Run given episodes ({"instruction", "goal", "seed"}), results in the given order."""
     jobs: list[EvalJob] = []
     for i in range(0, len(specs), CHUNK):
@@ -82,17 +86,22 @@ def evaluate_given(env_cfg: EnvConfig, specs: list[dict[str, Any]], policy: str,
                                                "index": i + j})
                  for j, s in enumerate(specs[i:i + CHUNK])]
         jobs.append(EvalJob(asdict(env_cfg), env_cfg.id, policy, perception, chunk))
-    results = _gather(jobs, workers, progress, f"eval {policy}")
+    results = _gather(jobs, workers, progress, f"eval {policy}", run)
     return sorted(results, key=lambda r: r["index"])
 
 
-def _gather(jobs: list[EvalJob], workers: int, progress: bool, desc: str) -> list[dict[str, Any]]:
+def _gather(jobs: list[EvalJob], workers: int, progress: bool, desc: str,
+            run: RunConfig | None) -> list[dict[str, Any]]:
     from tqdm import tqdm
+
+    from agent.policies.episode import checkpoint_of
+
+    ckpt = checkpoint_of(jobs[0].policy) if jobs else None
 
     bar = tqdm(total=sum(len(j.episodes) for j in jobs), desc=desc, unit="ep", file=sys.stderr,
                disable=not progress, mininterval=10)
     results: list[dict[str, Any]] = []
-    for chunk in pool_map(_run_chunk, jobs, workers):
+    for chunk in pool_map(_run_chunk, jobs, workers, run=run, ship=[ckpt] if ckpt else []):
         results.extend(chunk)
         bar.update(len(chunk))
     bar.close()

@@ -20,7 +20,7 @@ import numpy as np
 
 from agent.model.calibration import CONFIDENCE_POWER
 from agent.policies.episode import run_episode
-from agent.worker_pool import pool_map
+from agent.workers import RunConfig, pool_map, shipped
 from sim.catalog import FURNITURE_TYPES, ROOM_TYPES
 from sim.semantic_map import N_TYPES
 
@@ -70,7 +70,7 @@ def _count_job(job: CountJob) -> np.ndarray:
     from sim.expert import Expert
 
     torch.set_num_threads(1)
-    perception = LearnedPerception(load_checkpoint(job.checkpoint)[0].perception,
+    perception = LearnedPerception(load_checkpoint(shipped(job.checkpoint))[0].perception,
                                    confidence_power=job.power)
     env = EnvConfig(id=job.env_id, split="train").make()  # oracle map: the expert needs none
     counts = np.zeros((len(ROOM_TYPES) + 1, N_TYPES + 1, N_TYPES + 1))
@@ -84,7 +84,8 @@ def _count_job(job: CountJob) -> np.ndarray:
 
 def calibration_counts(checkpoint: str, episodes: int, seed: int = 0, workers: int = 1,
                        confidence_power: float = CONFIDENCE_POWER,
-                       env_id: str = "Roomby/Mixed-v0", progress: bool = True) -> np.ndarray:
+                       env_id: str = "Roomby/Mixed-v0", progress: bool = True,
+                       run: RunConfig | None = None) -> np.ndarray:
     """[room, true, read] pixel weights over `episodes` seeded expert episodes of `env_id` in
     training homes, read by the checkpoint's perception, each pixel weighted by its type
     confidence ^ `confidence_power` (0: counted once)."""
@@ -96,7 +97,8 @@ def calibration_counts(checkpoint: str, episodes: int, seed: int = 0, workers: i
     total = np.zeros((len(ROOM_TYPES) + 1, N_TYPES + 1, N_TYPES + 1))
     bar = tqdm(total=episodes, desc="calibrate", unit="ep", file=sys.stderr,
                disable=not progress, mininterval=10)
-    for counts, job in zip(pool_map(_count_job, jobs, workers, ordered=True), jobs, strict=True):
+    results = pool_map(_count_job, jobs, workers, ordered=True, run=run, ship=[checkpoint])
+    for counts, job in zip(results, jobs, strict=True):
         total += counts
         bar.update(len(job.seeds))
     bar.close()
@@ -114,11 +116,12 @@ def type_matrix(counts: np.ndarray, prior: float = PRIOR) -> np.ndarray:
 
 def calibrate(checkpoint: str, episodes: int, seed: int = 0, workers: int = 1,
               prior: float = PRIOR, power: float = CONFIDENCE_POWER, command: str = "",
-              progress: bool = True) -> dict[str, Any]:
-    """Count how `checkpoint`'s perception reads each type (`calibration_counts`) -> the
-    `perception_calibration` entry of a checkpoint's metadata."""
+              progress: bool = True, run: RunConfig | None = None) -> dict[str, Any]:
+    """Count how `checkpoint`'s perception reads each type (`calibration_counts`; `run`: where)
+    -> the `perception_calibration` entry of a checkpoint's metadata."""
     t0 = time.time()
-    counts = calibration_counts(checkpoint, episodes, seed, workers, power, progress=progress)
+    counts = calibration_counts(checkpoint, episodes, seed, workers, power, progress=progress,
+                                run=run)
     return {"command": command, "episodes": episodes, "seconds": round(time.time() - t0, 1),
             "prior": prior, "confidence_power": power,
             "rooms": [*ROOM_TYPES, "none"], "types": list(FURNITURE_TYPES),

@@ -190,7 +190,7 @@ class Trainer:
 
         self.calibration = calibrate(str(self.out / "perception.pt"), self.tc.calibrate_episodes,
                                      self.tc.seed, self.tc.workers, command=self.command,
-                                     progress=self.progress)
+                                     progress=self.progress, run=self.cfg.run)
         return {"episodes": self.tc.calibrate_episodes}
 
     # ---- stage 2: behaviour cloning --------------------------------------------------------
@@ -317,7 +317,7 @@ class Trainer:
                                      self.tc.seed), frame_every=16,
                          policy=str(learner), beta=beta, perception=str(learner))
         res = collect(folder, jobs, self.tc.workers, self.progress,
-                      meta={"stage": f"dagger-{r}", "beta": beta})
+                      meta={"stage": f"dagger-{r}", "beta": beta}, run=self.cfg.run)
         demos = self._data()
         rec = [x for x in demos.records if x.get("decided_by") == str(learner)]
         success = float(np.mean([x["success"] for x in rec])) if rec else float("nan")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import math
 import os
 
-from agent.worker_pool import pool_map
+from agent.workers import pool_map
 
 
 def test_one_worker_or_no_jobs_run_here_in_order() -> None:
