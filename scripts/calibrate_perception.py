@@ -22,6 +22,7 @@ from agent.train.calibration import (
     calibrate,
     plot_calibration,
 )
+from agent.workers import RunConfig
 from sim.catalog import FURNITURE_TYPES
 
 
@@ -43,6 +44,10 @@ def main() -> None:
     p.add_argument("--confidence-power", type=float, default=CONFIDENCE_POWER,
                    help="type readings count for the top type probability ^ this (0: once)")
     p.add_argument("--plot", help="also draw the calibration, one heatmap per room, to this PNG")
+    p.add_argument("--backend", choices=("local", "ray"), default="local",
+                   help="where the episodes run (docs/cluster.md)")
+    p.add_argument("--ray-address", default="", metavar="ADDRESS",
+                   help="an existing Ray cluster (implies --backend ray)")
     args = p.parse_args()
     if args.episodes < 1:
         p.error(f"--episodes must be at least 1, got {args.episodes}")
@@ -53,8 +58,10 @@ def main() -> None:
         net, meta = load_checkpoint(args.checkpoint)
     except CheckpointError as e:
         raise SystemExit(f"calibrate_perception.py: {e}") from None
+    run = RunConfig(backend="ray" if args.ray_address else args.backend,
+                    ray_address=args.ray_address)
     cal = calibrate(args.checkpoint, args.episodes, args.seed, args.workers, args.prior,
-                    args.confidence_power, command=" ".join(sys.argv))
+                    args.confidence_power, command=" ".join(sys.argv), run=run)
     counts = np.asarray(cal["counts"])
     print(f"{counts[:, 1:].sum():.0f} furniture pixel weights counted in {cal['seconds']} s; "
           f"right: {summary(counts)}")

@@ -187,3 +187,12 @@ def test_the_cli_runs_on_ray_from_the_config_key_or_the_flag():
         assert r.returncode == 0, r.stderr
         outs.append(json.loads(r.stdout)["results"])
     assert outs[0] == outs[1] == outs[2]
+
+
+def test_bad_run_settings_are_named():
+    with pytest.raises(ValueError, match="run.max_retries must be 0 or more"):
+        list(pool_map(math.sqrt, [1.0], 1, run=RunConfig(backend="ray", max_retries=-1)))
+    from agent.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match="run.backend"):
+        load_config(overrides=["run.backend=slurm"])
