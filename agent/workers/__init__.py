@@ -6,6 +6,7 @@ Ray cluster, or a Ray instance started here; `pip install "roomby[cluster]"`).""
 from __future__ import annotations
 
 from agent.workers.config import RunConfig
-from agent.workers.pool import PoolStats, pool_map, shipped
+from agent.workers.pool import pool_map
+from agent.workers.shared import PoolStats, shipped
 
 __all__ = ["PoolStats", "RunConfig", "pool_map", "shipped"]

@@ -4,38 +4,14 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from agent.workers.config import RunConfig
+from agent.workers.shared import PoolStats
 
 J = TypeVar("J")
 R = TypeVar("R")
-
-
-@dataclass
-class PoolStats:
-    """What a `pool_map` run had to do besides the jobs."""
-
-    retried: int = 0
-    """Jobs run again because their worker was lost (Ray backend)."""
-    dashboard: str = ""
-    """The Ray dashboard's address, when the cluster has one."""
-
-
-_SHIPPED: dict[str, str] = {}
-
-
-def shipped(path: str) -> str:
-    """A file a job names (`pool_map`'s `ship`), as this worker can read it: the copy the driver
-    shipped through Ray where there is one, else the path itself."""
-    return _SHIPPED.get(str(path), str(path))
-
-
-def register_shipped(copies: dict[str, str]) -> None:
-    """Shipped name -> local copy, for `shipped` in this worker process."""
-    _SHIPPED.update(copies)
 
 
 def pool_map(fn: Callable[[J], R], jobs: list[J], workers: int, ordered: bool = False,

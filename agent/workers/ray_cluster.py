@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from agent.workers.config import RunConfig
-from agent.workers.pool import PoolStats, register_shipped
+from agent.workers.shared import PoolStats, register_shipped
 
 J = TypeVar("J")
 R = TypeVar("R")
