@@ -50,7 +50,10 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu"
     except FileNotFoundError as e:
         raise CheckpointError(f"no checkpoint at {path}") from e
     except Exception as e:  # torch raises many kinds for damaged files
-        raise CheckpointError(f"cannot read checkpoint {path}: {type(e).__name__}: {e}") from e
+        # torch's own message for a file with Python objects in it advises loading it unsafely:
+        # say what the file is instead. Nothing in it ran.
+        raise CheckpointError(f"cannot read checkpoint {path}: {_what_is(path, e)}; expected a "
+                              f"policy checkpoint written by `roomby train`") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a Roomby policy checkpoint")
     if data.get("version", 0) > VERSION:
@@ -70,6 +73,26 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu"
     except (KeyError, RuntimeError) as e:
         raise CheckpointError(f"{path}: weights do not fit the model config: {e}") from e
     return net.eval(), dict(data.get("meta") or {})
+
+
+def _what_is(path: Path, error: Exception) -> str:
+    """What a file torch could not read as weights seems to be, from its first bytes."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as e:
+        return f"unreadable ({e.strerror or e})"
+    if not head:
+        return "an empty file"
+    if head.startswith(b"PK\x03\x04"):
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        if "weights_only" in first or "Weights only" in first:
+            return ("a torch archive holding Python objects other than weights; not loaded, "
+                    "since loading them could run code from the file")
+        return f"a damaged torch archive ({first or type(error).__name__})"
+    if head[:1] == b"\x80":
+        return "a Python pickle, not a weights file; not loaded, since it could run code"
+    return "not a torch weights file"
 
 
 PER_TASK = ("skill_head.",)

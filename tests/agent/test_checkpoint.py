@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -37,6 +39,10 @@ def test_bad_files_are_named(tmp_path: Path) -> None:
     torch.save({"weights": torch.zeros(3)}, foreign)
     with pytest.raises(CheckpointError, match="not a Roomby policy checkpoint"):
         load_checkpoint(foreign)
+    noise = tmp_path / "noise.pt"
+    noise.write_bytes(np.random.default_rng(0).bytes(5000))
+    with pytest.raises(CheckpointError, match="noise.pt: not a torch weights file"):
+        load_checkpoint(noise)
     data = torch.load(good, weights_only=True)
     data["model_config"]["dim"] = 64  # weights are for dim 32
     mismatch = tmp_path / "mismatch.pt"
@@ -47,3 +53,28 @@ def test_bad_files_are_named(tmp_path: Path) -> None:
     torch.save(data, mismatch)
     with pytest.raises(CheckpointError, match=r"unknown model config key\(s\) \['flux'\]"):
         load_checkpoint(mismatch)
+
+
+class _Payload:
+    """Pickles as a call that creates a file: what a malicious checkpoint would run."""
+
+    def __init__(self, target: Path):
+        self.target = target
+
+    def __reduce__(self):
+        return (Path.touch, (self.target,))
+
+
+@pytest.mark.parametrize("how", ["torch", "pickle"])
+def test_a_malicious_checkpoint_does_not_run(tmp_path: Path, how: str) -> None:
+    target = tmp_path / "ran"
+    evil = tmp_path / "evil.pt"
+    payload = {"format": "roomby-policy", "version": 1, "meta": _Payload(target)}
+    if how == "torch":
+        torch.save(payload, evil)
+    else:
+        evil.write_bytes(pickle.dumps(payload))
+    with pytest.raises(CheckpointError, match="could run code") as info:
+        load_checkpoint(evil)
+    assert not target.exists()
+    assert "weights_only" not in str(info.value)  # no advice to load it unsafely
