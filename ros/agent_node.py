@@ -13,7 +13,9 @@ calls `agent.runtime.robot.RobotAgent` (policy + map + skills):
 - `/odom`: the pose, taken as the pose in the `/map` frame (exact in simulation; on a robot,
   feed a localised odometry, e.g. remap `/odom`).
 - `/map` (OccupancyGrid, transient local) + the `rooms_file` parameter (agent.runtime.rooms
-  format, re-read with every map): the robot's occupancy and labelled rooms.
+  format, re-read with every map): the robot's occupancy and labelled rooms. Without a
+  `rooms_file`, the labels come from `/roomby/rooms` (String, the same document as JSON,
+  transient local), which the sim node publishes with its map.
 - `/roomby/stop` (Empty): emergency stop; zero velocity at once, until the next command.
 - publishes `/cmd_vel` (Twist, or TwistStamped with `cmd_vel_stamped`) at `control_rate`,
   clamped to `max_linear`/`max_angular`, and `/roomby/status` (String JSON: state idle /
@@ -43,7 +45,7 @@ from std_msgs.msg import Empty, String
 
 from agent.runtime import BundleError, RuntimePolicy
 from agent.runtime.robot import RobotAgent, RobotGrid
-from agent.runtime.rooms import RoomsError, label_grid, load_rooms
+from agent.runtime.rooms import RoomsError, label_grid, load_rooms, parse_rooms
 from ros import topics
 from ros.conversions import image_to_depth, image_to_rgb, occupied_on_grid, pose_from_odometry
 from ros.conversions import velocity as velocity_msg
@@ -110,6 +112,7 @@ class AgentNode(RoombyNode):
         sub(CameraInfo, topics.CAMERA_INFO, self._on_camera_info, topics.SENSOR_QOS)
         sub(Odometry, topics.ODOM, self._on_odom, topics.RELIABLE)
         sub(OccupancyGrid, topics.MAP, self._on_map, topics.MAP_QOS)
+        sub(String, topics.ROOMS, self._on_rooms, topics.MAP_QOS)
         self.state, self.message, self.warning = "idle", "waiting for a command", ""
         self.instruction: str | None = None
         self.goal: dict | None = None
@@ -189,7 +192,8 @@ class AgentNode(RoombyNode):
 
     def _try_start(self) -> None:
         missing = [what for what, have in (("/map", self.occupied is not None),
-                                           ("rooms_file", self.rooms is not None),
+                                           ("room labels (the rooms_file parameter or "
+                                            f"{topics.ROOMS})", self.rooms is not None),
                                            ("/odom", self.pose is not None)) if not have]
         if missing:
             self.message = f"waiting for {', '.join(missing)}"
@@ -280,13 +284,24 @@ class AgentNode(RoombyNode):
             return
         self.occupied = occupied
         path = self.param("rooms_file")
-        if not path:
-            self._warn("the rooms_file parameter is not set: room labels are needed")
-        else:
+        if path:  # a robot's labelled room map, re-read with every map
             try:
                 self.rooms = label_grid(load_rooms(path))
             except RoomsError as e:
                 self._warn(str(e))
+        if self.pending:
+            self._try_start()
+
+    def _on_rooms(self, msg: String) -> None:
+        """Room labels published beside the map (the sim node does), used when no rooms_file
+        is set: the file, where there is one, is what the robot's owner labelled."""
+        if self.param("rooms_file"):
+            return
+        try:
+            self.rooms = label_grid(parse_rooms(json.loads(msg.data), topics.ROOMS))
+        except (json.JSONDecodeError, RoomsError) as e:
+            self._warn(f"{topics.ROOMS} dropped: {e}")
+            return
         if self.pending:
             self._try_start()
 

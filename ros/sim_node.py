@@ -7,7 +7,8 @@ latest `/cmd_vel`
 `/odom` (`odom` -> `base_link`; in simulation the odometry is exact, so the `odom` frame is the
 `map` frame); every `camera_every` periods it renders the camera: `/camera/image_raw` (rgb8),
 `/camera/depth/image_raw` (32FC1 metres) and `/camera/camera_info`. `/map` (OccupancyGrid, 5 cm,
-transient local) is published at start and after each reset.
+transient local) and `/roomby/rooms` (String: the home's room labels as JSON in the
+agent.runtime.rooms format, transient local) are published at start and after each reset.
 
 Scoring: the episode's goal comes from the env (`env_id`, `seed`, `split`) or the `goal`
 (JSON, the sim's goal schema; quote it on a command line: `-p goal:='{"task": ...}'`) and
@@ -19,8 +20,8 @@ stop). `/roomby/sim_status`
 (std_msgs/String JSON) reports the episode: instruction, goal, state (waiting, moving, stopped),
 success and SPL (at the latest stop), coverage, collisions, distance, periods.
 
-`rooms_file` (optional): the home's room labels are written there (agent.runtime.rooms format)
-at every reset, for the agent node's own `rooms_file`: what a robot's app would export.
+`rooms_file` (optional): the home's room labels are also written there (agent.runtime.rooms
+format) at every reset, for an agent node's `rooms_file`: what a robot's app would export.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import String
 
 import sim  # noqa: F401  (registers the env ids)
-from agent.runtime.rooms import RoomLabel, save_rooms
+from agent.runtime.rooms import RoomLabel, rooms_doc, save_rooms
 from ros import topics
 from ros.conversions import camera_info, depth_image, occupancy_grid, odometry, rgb_image
 from ros.node_base import RoombyNode, spin_node
@@ -78,6 +79,7 @@ class SimNode(RoombyNode):
         self.pub_info = self.create_publisher(CameraInfo, topics.CAMERA_INFO, topics.SENSOR_QOS)
         self.pub_odom = self.create_publisher(Odometry, topics.ODOM, topics.RELIABLE)
         self.pub_map = self.create_publisher(OccupancyGrid, topics.MAP, topics.MAP_QOS)
+        self.pub_rooms = self.create_publisher(String, topics.ROOMS, topics.MAP_QOS)
         self.pub_status = self.create_publisher(String, topics.SIM_STATUS, topics.RELIABLE)
         cmd_type = TwistStamped if self.param("cmd_vel_stamped") else Twist
         self.create_subscription(cmd_type, topics.CMD_VEL, self._on_cmd_vel, topics.RELIABLE)
@@ -112,9 +114,10 @@ class SimNode(RoombyNode):
         self.state = "waiting"
         self.success = False
         self.stops = 0
-        rooms = self.param("rooms_file")
-        if rooms:
-            save_rooms(rooms, [RoomLabel.rectangle(r.name, r.rect) for r in self.env.home.rooms])
+        labels = [RoomLabel.rectangle(r.name, r.rect) for r in self.env.home.rooms]
+        if self.param("rooms_file"):
+            save_rooms(self.param("rooms_file"), labels)
+        self.pub_rooms.publish(String(data=json.dumps(rooms_doc(labels))))
         now = self.get_clock().now().to_msg()
         self.pub_map.publish(occupancy_grid(self.env.grid.floor, FINE_RES, now,
                                             topics.MAP_FRAME))

@@ -15,6 +15,7 @@ STATUS = "/roomby/status"
 STOP = "/roomby/stop"
 SIM_STATUS = "/roomby/sim_status"
 SIM_RESET = "/roomby/sim_reset"
+ROOMS = "/roomby/rooms"
 IMAGE = "/camera/image_raw"
 DEPTH = "/camera/depth/image_raw"
 CAMERA_INFO = "/camera/camera_info"
@@ -32,6 +33,7 @@ SENSOR_QOS = qos_profile_sensor_data
 MAP_QOS = QoSProfile(depth=1, history=HistoryPolicy.KEEP_LAST,
                      reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
-"""/map as map_server publishes it: a late subscriber still gets the last map."""
+"""/map as map_server publishes it: a late subscriber still gets the last map (and the room
+labels on /roomby/rooms, which go with it)."""
 RELIABLE = 10
 """Commands, odometry, velocity and status: the default reliable profile, depth 10."""

@@ -82,11 +82,16 @@ def load_rooms(path: str | os.PathLike) -> list[RoomLabel]:
     return parse_rooms(doc, str(path))
 
 
+def rooms_doc(rooms: list[RoomLabel]) -> dict:
+    """The rooms as the document `parse_rooms` reads (a file's content, or a message's JSON)."""
+    return {"frame": "map", "rooms": [{"name": r.name, "polygon": [list(v) for v in r.polygon]}
+                                      for r in rooms]}
+
+
 def save_rooms(path: str | os.PathLike, rooms: list[RoomLabel]) -> None:
     """Write atomically (a node may be reading the previous file)."""
     path = Path(path)
-    doc = {"frame": "map", "rooms": [{"name": r.name, "polygon": [list(v) for v in r.polygon]}
-                                     for r in rooms]}
+    doc = rooms_doc(rooms)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(yaml.safe_dump(doc, default_flow_style=None, sort_keys=False))
     os.replace(tmp, path)

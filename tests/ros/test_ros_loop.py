@@ -4,9 +4,11 @@ and the watchdog."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 rclpy = pytest.importorskip("rclpy")
@@ -88,3 +90,32 @@ def test_command_over_dds_succeeds_then_estop_and_watchdog_stop_the_robot(bus: B
     bus.spin_for(1.0)
     assert not any(moving(m) for t, m in cmd_vel if t > t_zero)
     assert agent.alive and "watchdog" in agent_log()[-1]["message"], agent_log()[-1]
+
+
+@pytest.mark.slow
+def test_two_plain_processes_carry_out_a_room_command(bus: Bus):
+    """No parameters at all: the sim node publishes its rooms beside its map, the agent node
+    labels its map with them, and a typed room command takes the robot there."""
+    from nav_msgs.msg import Odometry
+
+    from ros.topics import MAP_QOS
+
+    rooms_log = bus.record(String, "/roomby/rooms", MAP_QOS)
+    status = bus.record(String, "/roomby/status")
+    odom = bus.record(Odometry, "/odom")
+    bus.start("roomby-sim-node")
+    bus.start("roomby-agent-node")
+    command = bus.publisher(String, "/roomby/command")
+    assert bus.spin_until(lambda: rooms_log and status and odom
+                          and command.get_subscription_count(), 60), bus.logs()
+    rooms = {r["name"]: np.asarray(r["polygon"]) for r in
+             json.loads(rooms_log[-1][1].data)["rooms"]}
+    name = "kitchen" if "kitchen" in rooms else sorted(rooms)[0]
+    command.publish(String(data=f"go to the {name.replace('_', ' ')}"))
+    agent_log = lambda: bus.json_log("/roomby/status")  # noqa: E731
+    assert bus.spin_until(lambda: agent_log()[-1]["state"] == "succeeded", 120), \
+        (agent_log()[-3:], bus.logs())
+    assert agent_log()[-1]["goal"]["room"] == name
+    p = odom[-1][1].pose.pose.position
+    (x0, y0), (x1, y1) = rooms[name].min(axis=0), rooms[name].max(axis=0)
+    assert x0 <= p.x <= x1 and y0 <= p.y <= y1, (name, p.x, p.y, rooms[name])
