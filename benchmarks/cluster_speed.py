@@ -15,8 +15,6 @@ import argparse
 import statistics
 import time
 
-import ray
-
 from agent.evaluation.evaluate import evaluate
 from agent.workers import RunConfig, pool_map
 from sim.config import EnvConfig
@@ -42,6 +40,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=2, help="turns per backend")
     ap.add_argument("--jobs", type=int, default=200, help="empty jobs for the per-job cost")
     args = ap.parse_args()
+    import ray  # here: the local pool's spawned workers re-import this script, not Ray
 
     t0 = time.perf_counter()
     ray.init(address="local", num_cpus=args.workers, include_dashboard=False,

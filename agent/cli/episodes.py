@@ -111,11 +111,17 @@ def _episodes_config(args: argparse.Namespace) -> RoombyConfig:
 def backend_config(args: argparse.Namespace) -> RoombyConfig:
     """The config, with --backend and --ray-address (which implies ray) over its run: section."""
     cfg = args_config(args)
+    if args.backend == "local" and args.ray_address:
+        raise ConfigError("--backend local and --ray-address contradict each other: a Ray "
+                          "address means the ray backend")
     if args.ray_address:
         cfg.run.ray_address = args.ray_address
-        cfg.run.backend = "ray"
     if args.backend:
         cfg.run.backend = args.backend
+        if args.backend == "local":
+            cfg.run.ray_address = ""
+    if cfg.run.ray_address:
+        cfg.run.backend = "ray"
     if cfg.run.backend == "ray" and importlib.util.find_spec("ray") is None:
         raise ConfigError('run.backend ray needs Ray: pip install "roomby[cluster]"')
     return cfg

@@ -98,10 +98,10 @@ def write_shard(path: str | Path, npz: bytes, records: str) -> Path:
     """Write an encoded shard as PATH.npz and PATH.json; -> the .npz path."""
     path = Path(path).with_suffix(".npz")
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.with_suffix(".json").write_text(records)  # first: a shard counts once its .npz is there
     tmp = path.with_name(path.stem + ".tmp.npz")
     tmp.write_bytes(npz)
     tmp.replace(path)  # a killed collector leaves no half-written shard
-    path.with_suffix(".json").write_text(records)
     return path
 
 

@@ -68,7 +68,8 @@ def evaluate(env_cfg: EnvConfig, env_ids: list[str], episodes: int, policy: str,
     """Run `episodes` seeded episodes of each id; results sorted by (id order, seed). `run`:
     where (local worker processes, or Ray)."""
     seeds = list(range(first_seed, first_seed + episodes))
-    jobs = [EvalJob(asdict(env_cfg), env_id, policy, perception,
+    who = _decider(policy)
+    jobs = [EvalJob(asdict(env_cfg), env_id, who, perception,
                     [(s, None) for s in seeds[i:i + CHUNK]])
             for env_id in env_ids for i in range(0, len(seeds), CHUNK)]
     results = _gather(jobs, workers, progress, f"eval {policy}", run)
@@ -85,9 +86,17 @@ def evaluate_given(env_cfg: EnvConfig, specs: list[dict[str, Any]], policy: str,
         chunk = [(int(s.get("seed", i + j)), {"goal": s["goal"], "instruction": s["instruction"],
                                                "index": i + j})
                  for j, s in enumerate(specs[i:i + CHUNK])]
-        jobs.append(EvalJob(asdict(env_cfg), env_cfg.id, policy, perception, chunk))
+        jobs.append(EvalJob(asdict(env_cfg), env_cfg.id, _decider(policy), perception, chunk))
     results = _gather(jobs, workers, progress, f"eval {policy}", run)
     return sorted(results, key=lambda r: r["index"])
+
+
+def _decider(policy: str) -> str:
+    """What the jobs run: the checkpoint path a policy name means (resolved here, on the
+    driver, so that every worker runs this very file), or 'expert' / 'random'."""
+    from agent.policies.episode import checkpoint_of
+
+    return checkpoint_of(policy) or policy
 
 
 def _gather(jobs: list[EvalJob], workers: int, progress: bool, desc: str,

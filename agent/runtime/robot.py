@@ -190,9 +190,14 @@ class RobotAgent:
         self.percept: Percept | None = None
         self.skill: NavigateSkill | CleanSkill | None = None
         self.last: Step | None = None
-        self.blocked = BlockedCells()
+        self._blocked = BlockedCells()
         self.decisions = 0
         self.done = True
+
+    @property
+    def blocked(self) -> set[int]:
+        """The cells masked out of the pointer for the rest of this command."""
+        return self._blocked.cells
 
     def start(self, instruction: str):
         """A new command: fresh memory and map track; returns the runtime's Command (its goal
@@ -200,7 +205,7 @@ class RobotAgent:
         cmd = self.policy.reset(instruction)
         self.map = RobotMap(self.grid, self.camera, self.type_given_room)
         self.skill, self.last, self.decisions, self.done = None, None, 0, False
-        self.blocked.reset()
+        self._blocked.reset()
         return cmd
 
     def observe(self, rgb: np.ndarray, depth: np.ndarray, pose: tuple[float, float, float]
@@ -244,8 +249,8 @@ class RobotAgent:
         obs = self.map.observation(pose)
         pose4 = np.array([min(max(x, 0.0), EXTENT), min(max(y, 0.0), EXTENT), math.cos(th),
                           math.sin(th)], dtype=np.float32)
-        d = self.policy.decide(obs, pose4, self.percept, self.blocked.update(x, y))
-        self.blocked.chose(d.skill, d.cell, x, y)
+        d = self.policy.decide(obs, pose4, self.percept, self._blocked.update(x, y))
+        self._blocked.chose(d.skill, d.cell, x, y)
         self.decisions += 1
         history = (self.last.history if self.last else []) + [d.skill_name]
         if d.skill == NAVIGATE:

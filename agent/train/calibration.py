@@ -76,7 +76,11 @@ def _count_job(job: CountJob) -> np.ndarray:
     counts = np.zeros((len(ROOM_TYPES) + 1, N_TYPES + 1, N_TYPES + 1))
     try:
         for seed in job.seeds:
-            count_episode(env, perception, Expert(env), seed, counts)
+            try:
+                count_episode(env, perception, Expert(env), seed, counts)
+            except Exception as e:  # name the episode, so it can be reproduced
+                raise RuntimeError(f"calibration: {job.env_id} seed {seed} (train): "
+                                   f"{type(e).__name__}: {e}") from e
     finally:
         env.close()
     return counts

@@ -13,7 +13,8 @@ class RunConfig:
     `ray_address`, or on a Ray instance started here with `--workers` CPUs when that is empty."""
     ray_address: str = ""
     """An existing Ray cluster: `auto` (the one `ray start` runs on this machine), `HOST:PORT` of
-    its head node, or `ray://HOST:10001` (Ray Client). Empty: start a Ray instance here."""
+    its head node, or `ray://HOST:10001` (Ray Client); set, it implies backend ray. Empty: with
+    backend ray, start a Ray instance here."""
     max_retries: int = 3
     """With Ray: how often a job whose worker was lost (killed process, lost node) runs again
     before the run fails. A job that raises is never retried: it would fail the same way."""

@@ -29,14 +29,17 @@ R = TypeVar("R")
 def ray_map(fn: Callable[[J], R], jobs: list[J], workers: int, ordered: bool, run: RunConfig,
             ship: Sequence[str | Path], stats: PoolStats) -> Iterator[R]:
     """`pool_map` on Ray; a Ray connection already made in this process is used as it is."""
+    if not jobs:
+        return
     try:
         import ray
     except ImportError as e:
         raise RuntimeError('run.backend ray needs Ray: pip install "roomby[cluster]"') from e
     if run.max_retries < 0:
         raise ValueError(f"run.max_retries must be 0 or more, got {run.max_retries}")
-    if not jobs:
-        return
+    for p in ship:  # before Ray starts: a wrong path is a user's typo, said at once
+        if not Path(p).is_file():
+            raise FileNotFoundError(f"{p}: no such file (the jobs need it)")
     started = _connect(ray, run, workers, stats)
     try:
         yield from _run(ray, fn, jobs, ordered, run, ship, stats)
@@ -78,6 +81,7 @@ def _run(ray: Any, fn: Callable[[J], R], jobs: list[J], ordered: bool, run: RunC
     for i in range(len(jobs)):
         submit(i, 0)
     finished: dict[int, R] = {}
+    retried: set[int] = set()
     next_out = 0
     try:
         while pending:
@@ -86,14 +90,15 @@ def _run(ray: Any, fn: Callable[[J], R], jobs: list[J], ordered: bool, run: RunC
             try:
                 result = ray.get(ready[0])
             except ray.exceptions.RayTaskError as e:  # the job itself raised: say so, once
-                cause = getattr(e, "cause", None)
-                raise (cause if isinstance(cause, Exception) else RuntimeError(str(e))) from None
+                cause = getattr(e, "cause", None)  # chained to e: the worker's traceback
+                raise (cause if isinstance(cause, Exception) else RuntimeError(str(e))) from e
             except ray.exceptions.RayError as e:  # its worker was lost
                 if attempt >= run.max_retries:
                     raise RuntimeError(f"job {i + 1} of {len(jobs)} lost its worker "
                                        f"{attempt + 1} times (run.max_retries is "
                                        f"{run.max_retries}): {type(e).__name__}") from e
-                stats.retried += 1
+                retried.add(i)
+                stats.retried = len(retried)
                 submit(i, attempt + 1)
                 continue
             if not ordered:

@@ -10,7 +10,7 @@ class PoolStats:
     """What a `pool_map` run had to do besides the jobs."""
 
     retried: int = 0
-    """Jobs run again because their worker was lost (Ray backend)."""
+    """Jobs run again (once or more) because their worker was lost (Ray backend)."""
     dashboard: str = ""
     """The Ray dashboard's address, when the cluster has one."""
 

@@ -97,3 +97,11 @@ def test_choice_keys_name_their_choices(tmp_path: Path):
                                           r"fast_weights, gru, lstm, none"):
         load_config(None, ["model.memory=transformer"])
     assert load_config(None, ["model.memory=gru"]).model.memory == "gru"
+
+
+def test_the_run_section_is_checked():
+    with pytest.raises(ConfigError, match="run.backend"):
+        load_config(overrides=["run.backend=slurm"])
+    with pytest.raises(ConfigError, match="run.max_retries"):
+        load_config(overrides=["run.max_retries=often"])
+    assert load_config(overrides=["run.ray_address=auto"]).run.ray_address == "auto"
