@@ -33,6 +33,22 @@ Config: every subcommand that builds an env takes --config FILE.yaml and --set s
 
 
 
+def at_least(low: int):
+    """An argparse type: an integer no smaller than `low`, else a usage error that says so."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be {low} or more, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {low}"
+    return parse
+
+
 def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE", help="YAML config with any of its sections")
     p.add_argument("--set", dest="overrides", action="append", default=[],
@@ -74,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help='e.g. "vacuum under the red couch in the living room" (or --wav)')
     p.add_argument("--wav", metavar="FILE", help="a spoken command instead of a typed one")
     _add_policy_args(p)
-    p.add_argument("--seed", type=int, default=0, help="home and episode seed (default 0)")
+    p.add_argument("--seed", type=at_least(0), default=0, help="home and episode seed (default 0)")
     p.add_argument("--home", metavar="FILE", help="a home JSON (see `roomby home`) instead of "
                                                   "a generated one")
     p.add_argument("--video", metavar="OUT", help="record the episode (.mp4 or .gif): camera "
@@ -96,8 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"comma-separated families (default: {FAMILIES})")
     p.add_argument("--env", metavar="ID", help="evaluate this registered id only (e.g. "
                                                "Roomby/Mixed-OneRoom-v0)")
-    p.add_argument("--seed", type=int, default=0, help="first episode seed (default 0)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--seed", type=at_least(0), default=0, help="first episode seed (default 0)")
+    p.add_argument("--workers", type=at_least(1), default=1, help="worker processes (default 1)")
     _add_backend_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_config_args(p)
@@ -115,10 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", metavar="ID", help="collect this registered id only; a -Motor id "
                                                "records the motor expert's wheel actions")
     p.add_argument("--split", default=None, help="default: env.split (train)")
-    p.add_argument("--seed", type=int, default=0, help="first episode seed (default 0)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--seed", type=at_least(0), default=0, help="first episode seed (default 0)")
+    p.add_argument("--workers", type=at_least(1), default=1, help="worker processes (default 1)")
     _add_backend_args(p)
-    p.add_argument("--frame-every", type=int, default=16, metavar="K",
+    p.add_argument("--frame-every", type=at_least(0), default=16, metavar="K",
                    help="keep every K-th camera frame with segmentation labels for perception "
                         "training (0: none; default 16)")
     p.add_argument("--policy", metavar="CHECKPOINT",
@@ -170,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Homes are JSON files: generate one to edit, or check yours.")
     hsub = p.add_subparsers(dest="home_command", metavar="ACTION", required=True)
     g = hsub.add_parser("generate", help="write a generated home")
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--seed", type=at_least(0), default=0)
     g.add_argument("--rooms", type=int, default=None, help="number of rooms (1-6)")
     g.add_argument("--out", required=True, metavar="FILE")
     g.add_argument("--picture", metavar="PNG", help="also write a top-down picture")

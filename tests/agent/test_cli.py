@@ -119,3 +119,15 @@ def test_run_rejects_an_unknown_video_format(tmp_path, capsys):
     code = main(["run", "go to the kitchen", "--video", str(tmp_path / "x.avi")])
     assert code == 2
     assert ".mp4" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["run", "go to the kitchen", "--seed", "-1"], "--seed: must be 0 or more, got -1"),
+    (["eval", "--workers", "0"], "--workers: must be 1 or more, got 0"),
+    (["collect", "--out", "x", "--frame-every", "-2"], "--frame-every: must be 0 or more"),
+    (["eval", "--seed", "1.5"], "--seed: expected an integer, got '1.5'"),
+])
+def test_out_of_range_numbers_are_usage_errors(args, says, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    assert e.value.code == 2 and says in capsys.readouterr().err
