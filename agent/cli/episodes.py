@@ -120,9 +120,7 @@ def backend_config(args: argparse.Namespace) -> RoombyConfig:
         cfg.run.backend = args.backend
         if args.backend == "local":
             cfg.run.ray_address = ""
-    if cfg.run.ray_address:
-        cfg.run.backend = "ray"
-    if cfg.run.backend == "ray" and importlib.util.find_spec("ray") is None:
+    if cfg.run.uses_ray and importlib.util.find_spec("ray") is None:
         raise ConfigError('run.backend ray needs Ray: pip install "roomby[cluster]"')
     return cfg
 

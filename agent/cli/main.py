@@ -65,6 +65,18 @@ def _add_backend_args(p: argparse.ArgumentParser) -> None:
                         "--workers CPUs")
 
 
+def _add_episodes_args(p: argparse.ArgumentParser, episodes: int, env_help: str) -> None:
+    """What `eval` and `collect` share: which seeded episodes, and where they run."""
+    p.add_argument("--episodes", type=int, default=episodes,
+                   help=f"episodes per family (default {episodes})")
+    p.add_argument("--families", default=FAMILIES,
+                   help=f"comma-separated families (default: {FAMILIES})")
+    p.add_argument("--env", metavar="ID", help=env_help)
+    p.add_argument("--seed", type=at_least(0), default=0, help="first episode seed (default 0)")
+    p.add_argument("--workers", type=at_least(1), default=1, help="worker processes (default 1)")
+    _add_backend_args(p)
+
+
 def _add_policy_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", default="learned", metavar="learned|expert|random|CHECKPOINT",
                    help="who decides: the shipped learned policy (default), a checkpoint from "
@@ -107,14 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                         'goal; env.id decides its size)')
     p.add_argument("--split", default=None,
                    help="train | heldout | heldout_phrasing | heldout_pairs (default: env.split)")
-    p.add_argument("--episodes", type=int, default=20, help="episodes per family (default 20)")
-    p.add_argument("--families", default=FAMILIES,
-                   help=f"comma-separated families (default: {FAMILIES})")
-    p.add_argument("--env", metavar="ID", help="evaluate this registered id only (e.g. "
-                                               "Roomby/Mixed-OneRoom-v0)")
-    p.add_argument("--seed", type=at_least(0), default=0, help="first episode seed (default 0)")
-    p.add_argument("--workers", type=at_least(1), default=1, help="worker processes (default 1)")
-    _add_backend_args(p)
+    _add_episodes_args(p, 20, "evaluate this registered id only (e.g. "
+                              "Roomby/Mixed-OneRoom-v0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_config_args(p)
 
@@ -125,15 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "collection resumes. With --policy, the learner decides and "
                                    "the expert labels the states it visits (DAgger).")
     p.add_argument("--out", required=True, metavar="DIR", help="shard folder (created)")
-    p.add_argument("--episodes", type=int, default=100, help="episodes per family (default 100)")
-    p.add_argument("--families", default=FAMILIES,
-                   help=f"comma-separated families (default: {FAMILIES})")
-    p.add_argument("--env", metavar="ID", help="collect this registered id only; a -Motor id "
-                                               "records the motor expert's wheel actions")
     p.add_argument("--split", default=None, help="default: env.split (train)")
-    p.add_argument("--seed", type=at_least(0), default=0, help="first episode seed (default 0)")
-    p.add_argument("--workers", type=at_least(1), default=1, help="worker processes (default 1)")
-    _add_backend_args(p)
+    _add_episodes_args(p, 100, "collect this registered id only; a -Motor id records the motor "
+                               "expert's wheel actions")
     p.add_argument("--frame-every", type=at_least(0), default=16, metavar="K",
                    help="keep every K-th camera frame with segmentation labels for perception "
                         "training (0: none; default 16)")

@@ -22,7 +22,7 @@ import numpy as np
 
 from agent.demos.cell_targets import label_episode
 from agent.demos.shards import ShardWriter, write_shard
-from agent.policies.episode import is_motor, run_episode
+from agent.policies.episode import is_motor, named_episode, run_episode
 from agent.workers import PoolStats, RunConfig, pool_map, shipped
 from sim.actions import N_CELLS
 from sim.config import EnvConfig
@@ -134,12 +134,9 @@ def _run_job(job: CollectJob) -> dict[str, Any]:
     writer = ShardWriter()
     try:
         for seed in job.seeds:
-            try:
+            with named_episode(job.env_id, seed, cfg.split):
                 rec, obs, acts, frames, accept, has = record_episode(
                     env, expert, seed, learner, job.beta, job.frame_every)
-            except Exception as e:  # name the episode, so it can be reproduced
-                raise RuntimeError(f"{job.env_id} seed {seed} ({cfg.split}): "
-                                   f"{type(e).__name__}: {e}") from e
             rec.update(env=job.env_id, split=cfg.split,
                        decided_by="expert" if job.policy is None else job.policy)
             writer.add_episode(rec, obs, acts, frames, accept, has)
@@ -183,16 +180,18 @@ def collect(out: str | Path, jobs: list[CollectJob], workers: int = 1, progress:
                file=sys.stderr, disable=not progress, mininterval=10)
     ship = sorted({p for j in todo for p in (j.policy, j.perception) if p and p != "oracle"})
     stats = PoolStats()
-    for res in pool_map(_run_job, todo, workers, run=run, ship=ship, stats=stats):
-        write_shard(res["shard"], res["npz"], res["records"])
-        for k in total:
-            total[k] += res[k]
-        bar.update(res["episodes"])
-        bar.set_postfix(success=f"{total['success'] / max(total['episodes'], 1):.2f}")
-    bar.close()
+    try:
+        for res in pool_map(_run_job, todo, workers, run=run, ship=ship, stats=stats):
+            write_shard(res["shard"], res["npz"], res["records"])
+            for k in total:
+                total[k] += res[k]
+            bar.update(res["episodes"])
+            bar.set_postfix(success=f"{total['success'] / max(total['episodes'], 1):.2f}")
+    finally:  # a failed run's error prints below a finished bar, not on it
+        bar.close()
     summary = {**total, "shards_written": len(todo), "shards_skipped": len(jobs) - len(todo),
                "seconds": round(time.time() - t0, 1), "workers": workers,
-               "backend": (run or RunConfig()).backend, "jobs_retried": stats.retried}
+               "backend": "ray" if run and run.uses_ray else "local", "jobs_retried": stats.retried}
     manifest = out / "manifest.json"
     runs = json.loads(manifest.read_text()) if manifest.exists() else []
     runs.append({**(meta or {}), **summary})

@@ -30,7 +30,13 @@ class EvalJob:
 def _run_chunk(job: EvalJob) -> list[dict[str, Any]]:
     import torch
 
-    from agent.policies.episode import checkpoint_of, env_overrides, make_policy, run_episode
+    from agent.policies.episode import (
+        checkpoint_of,
+        env_overrides,
+        make_policy,
+        named_episode,
+        run_episode,
+    )
 
     torch.set_num_threads(1)
     env_cfg, env_id = job.env, job.env_id
@@ -46,12 +52,9 @@ def _run_chunk(job: EvalJob) -> list[dict[str, Any]]:
         for seed, options in job.episodes:
             options = dict(options) if options else None
             index = options.pop("index", None) if options else None
-            try:
+            with named_episode(env_id, seed, env_cfg["split"]):
                 policy = learned or make_policy(policy_name, env, seed)
                 r = run_episode(env, policy, seed, options)
-            except Exception as e:  # say which episode, so it can be reproduced
-                raise RuntimeError(f"{env_id} seed {seed} ({env_cfg['split']}): "
-                                   f"{type(e).__name__}: {e}") from e
             r["env"] = env_id
             if index is not None:
                 r["index"] = index
@@ -109,11 +112,13 @@ def _gather(jobs: list[EvalJob], workers: int, progress: bool, desc: str,
 
     bar = tqdm(total=sum(len(j.episodes) for j in jobs), desc=desc, unit="ep", file=sys.stderr,
                disable=not progress, mininterval=10)
-    results: list[dict[str, Any]] = []
-    for chunk in pool_map(_run_chunk, jobs, workers, run=run, ship=[ckpt] if ckpt else []):
-        results.extend(chunk)
-        bar.update(len(chunk))
-    bar.close()
+    try:
+        results: list[dict[str, Any]] = []
+        for chunk in pool_map(_run_chunk, jobs, workers, run=run, ship=[ckpt] if ckpt else []):
+            results.extend(chunk)
+            bar.update(len(chunk))
+    finally:  # a failed run's error prints below a finished bar, not on it
+        bar.close()
     return results
 
 

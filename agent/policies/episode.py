@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import gymnasium as gym
@@ -70,6 +71,16 @@ def make_policy(name: str, env: gym.Env, seed: int | None = None) -> Policy:
         space.seed(seed)
         return lambda obs: space.sample()
     raise ValueError(f"unknown policy {name!r}; choose one of {list(POLICIES)}")
+
+
+@contextmanager
+def named_episode(env_id: str, seed: int, split: str) -> Iterator[None]:
+    """Re-raise any error inside as a RuntimeError that names the episode, so it can be
+    reproduced (`roomby run --env ... --seed ...`) from a worker's report."""
+    try:
+        yield
+    except Exception as e:
+        raise RuntimeError(f"{env_id} seed {seed} ({split}): {type(e).__name__}: {e}") from e
 
 
 def run_episode(env: gym.Env, policy: Policy, seed: int | None = None,

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from agent.model.calibration import CONFIDENCE_POWER
-from agent.policies.episode import run_episode
+from agent.policies.episode import named_episode, run_episode
 from agent.workers import RunConfig, pool_map, shipped
 from sim.catalog import FURNITURE_TYPES, ROOM_TYPES
 from sim.semantic_map import N_TYPES
@@ -76,11 +76,8 @@ def _count_job(job: CountJob) -> np.ndarray:
     counts = np.zeros((len(ROOM_TYPES) + 1, N_TYPES + 1, N_TYPES + 1))
     try:
         for seed in job.seeds:
-            try:
+            with named_episode(job.env_id, seed, "train"):
                 count_episode(env, perception, Expert(env), seed, counts)
-            except Exception as e:  # name the episode, so it can be reproduced
-                raise RuntimeError(f"calibration: {job.env_id} seed {seed} (train): "
-                                   f"{type(e).__name__}: {e}") from e
     finally:
         env.close()
     return counts
@@ -101,11 +98,13 @@ def calibration_counts(checkpoint: str, episodes: int, seed: int = 0, workers: i
     total = np.zeros((len(ROOM_TYPES) + 1, N_TYPES + 1, N_TYPES + 1))
     bar = tqdm(total=episodes, desc="calibrate", unit="ep", file=sys.stderr,
                disable=not progress, mininterval=10)
-    results = pool_map(_count_job, jobs, workers, ordered=True, run=run, ship=[checkpoint])
-    for counts, job in zip(results, jobs, strict=True):
-        total += counts
-        bar.update(len(job.seeds))
-    bar.close()
+    try:
+        results = pool_map(_count_job, jobs, workers, ordered=True, run=run, ship=[checkpoint])
+        for counts, job in zip(results, jobs, strict=True):
+            total += counts
+            bar.update(len(job.seeds))
+    finally:  # a failed run's error prints below a finished bar, not on it
+        bar.close()
     return total
 
 

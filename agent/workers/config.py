@@ -18,3 +18,8 @@ class RunConfig:
     max_retries: int = 3
     """With Ray: how often a job whose worker was lost (killed process, lost node) runs again
     before the run fails. A job that raises is never retried: it would fail the same way."""
+
+    @property
+    def uses_ray(self) -> bool:
+        """backend ray, or an address (which means a cluster to use)."""
+        return self.backend == "ray" or bool(self.ray_address)

@@ -27,7 +27,7 @@ def pool_map(fn: Callable[[J], R], jobs: list[J], workers: int, ordered: bool = 
     object store, and the job function opens them through `shipped(path)`.
     """
     run = run or RunConfig()
-    if run.backend == "ray" or run.ray_address:  # an address means a cluster to use
+    if run.uses_ray:
         from agent.workers.ray_cluster import ray_map
 
         yield from ray_map(fn, jobs, workers, ordered, run, ship, stats or PoolStats())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import socket
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -57,8 +58,12 @@ def _connect(ray: Any, run: RunConfig, workers: int, stats: PoolStats) -> bool:
     # Worker output stays on the workers (it would break the progress bar): a job's error comes
     # back as its exception.
     if run.ray_address:
-        ctx = ray.init(address=run.ray_address, logging_level=logging.WARNING,
-                       log_to_driver=False)
+        _reachable(run.ray_address)
+        try:
+            ctx = ray.init(address=run.ray_address, logging_level=logging.WARNING,
+                           log_to_driver=False)
+        except ConnectionError as e:
+            raise ConnectionError(f"run.ray_address {run.ray_address!r}: {e}") from None
     else:  # "local": a new instance even where `ray start` runs one (that one is ray_address auto)
         ctx = ray.init(address="local", num_cpus=max(workers, 1), include_dashboard=False,
                        logging_level=logging.WARNING, log_to_driver=False)
@@ -68,15 +73,31 @@ def _connect(ray: Any, run: RunConfig, workers: int, stats: PoolStats) -> bool:
     return True
 
 
+def _reachable(address: str, timeout: float = 5.0) -> None:
+    """A HOST:PORT (or ray://HOST:PORT) that nothing answers at fails here, in seconds: Ray
+    itself waits minutes for it."""
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return  # "auto", or a form Ray resolves itself
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as e:
+        raise ConnectionError(f"run.ray_address {address!r}: no Ray cluster answers there "
+                              f"({e.strerror or e}); start one with `ray start --head`") from None
+
+
 def _run(ray: Any, fn: Callable[[J], R], jobs: list[J], ordered: bool, run: RunConfig,
          ship: Sequence[str | Path], stats: PoolStats) -> Iterator[R]:
-    names = [str(p) for p in ship]
-    blobs = [ray.put(Path(p).read_bytes()) for p in ship]
+    files, blobs = [], []  # (the path the jobs name, its node copy's name), its bytes
+    for p in ship:
+        data = Path(p).read_bytes()  # named by content: hashed once here, not by every job
+        files.append((str(p), f"{hashlib.sha256(data).hexdigest()[:20]}{Path(p).suffix}"))
+        blobs.append(ray.put(data))
     task = ray.remote(num_cpus=1, max_retries=0)(_call_job)
     pending: dict[Any, tuple[int, int]] = {}  # task -> (job index, attempt)
 
     def submit(i: int, attempt: int) -> None:
-        pending[task.remote(fn, jobs[i], names, *blobs)] = (i, attempt)
+        pending[task.remote(fn, jobs[i], files, *blobs)] = (i, attempt)
 
     for i in range(len(jobs)):
         submit(i, 0)
@@ -113,17 +134,18 @@ def _run(ray: Any, fn: Callable[[J], R], jobs: list[J], ordered: bool, run: RunC
             ray.cancel(ref, force=True)
 
 
-def _call_job(fn: Callable[[Any], Any], job: Any, names: list[str], *blobs: bytes) -> Any:
+def _call_job(fn: Callable[[Any], Any], job: Any, files: list[tuple[str, str]],
+              *blobs: bytes) -> Any:
     """Runs on a worker: the shipped files written to this node's cache (`shipped` finds
     them), then `fn(job)`. Ray hands top-level object-store arguments over as their values."""
-    register_shipped({n: str(_cached(n, b)) for n, b in zip(names, blobs, strict=True)})
+    register_shipped({path: str(_cached(name, b))
+                      for (path, name), b in zip(files, blobs, strict=True)})
     return fn(job)
 
 
 def _cached(name: str, data: bytes) -> Path:
-    """A node-local copy of a shipped file, named by its content (written once per node)."""
-    digest = hashlib.sha256(data).hexdigest()[:20]
-    path = Path(tempfile.gettempdir()) / "roomby-shipped" / f"{digest}{Path(name).suffix}"
+    """A node-local copy of a shipped file under its content name (written once per node)."""
+    path = Path(tempfile.gettempdir()) / "roomby-shipped" / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")

@@ -32,14 +32,18 @@ RAY = RunConfig(backend="ray", max_retries=2)
 def local_ray():
     """One Ray instance for the module; `pool_map` uses a connection it finds as it is. Its
     workers import this module's job functions by name, so they get its folder on their path."""
-    here = str(Path(__file__).resolve().parent)
-    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": path}})
+    _start_ray()
     try:
         yield
     finally:
         ray.shutdown()
+
+
+def _start_ray() -> None:
+    here = str(Path(__file__).resolve().parent)
+    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": path}})
 
 
 @dataclass
@@ -207,3 +211,12 @@ def test_bad_run_settings_are_named(tmp_path):
         list(pool_map(math.sqrt, [1.0], 1, run=RunConfig(backend="ray", max_retries=-1)))
     with pytest.raises(FileNotFoundError, match="missing.pt: no such file"):
         list(pool_map(_read, [FileJob("x")], 1, run=RAY, ship=[tmp_path / "missing.pt"]))
+
+
+def test_an_address_where_no_cluster_answers_is_a_clear_error_not_a_wait():
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "agent.cli", "eval", "--policy", "expert",
+                        "--families", "goto_room", "--episodes", "1", "--ray-address",
+                        "127.0.0.1:9"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "no Ray cluster answers there" in r.stderr, r.stderr
+    assert time.monotonic() - t0 < 60
