@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field, fields
@@ -43,13 +44,32 @@ class RoombyConfig:
     """Where episode-parallel jobs run (agent.workers.config.RunConfig): local or Ray."""
 
 
+def _cut(text: str, limit: int = 60) -> str:
+    """Text as it goes into a message, cut short (a pasted file is not worth echoing)."""
+    return text if len(text) <= limit else f"{text[:limit - 3]}... ({len(text)} characters)"
+
+
+def _shown(value: Any) -> str:
+    return _cut(repr(value))
+
+
 def _check(value: Any, tp: Any, where: str) -> Any:
-    """Return `value` converted to type `tp`, or raise ConfigError naming `where`."""
+    """Return `value` converted to type `tp`, or raise ConfigError naming `where`. `tp` may
+    carry rules (`Annotated[int, Range(ge=1)]`, sim/bounds.py), checked after the type."""
     origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        base, *rules = typing.get_args(tp)
+        value = _check(value, base, where)
+        for rule in rules:
+            problem = rule.problem(value)
+            if problem:
+                raise ConfigError(f"{where}: {_shown(value)} {problem}")
+        return value
     if origin is typing.Literal:
         choices = typing.get_args(tp)
         if value not in choices:
-            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(str, choices))}")
+            raise ConfigError(f"{where}: {_shown(value)} is not one of "
+                              f"{', '.join(map(str, choices))}")
         return value
     if origin in (typing.Union, types.UnionType):
         errors = []
@@ -62,42 +82,45 @@ def _check(value: Any, tp: Any, where: str) -> Any:
                 return _check(value, arg, where)
             except ConfigError as e:
                 errors.append(str(e))
-        raise ConfigError(errors[0] if errors else f"{where}: unexpected value {value!r}")
+        raise ConfigError(errors[0] if errors else f"{where}: unexpected value {_shown(value)}")
     if origin in (list, tuple):
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{where}: expected a list, got {type(value).__name__} {value!r}")
+            raise ConfigError(f"{where}: expected a list, got {type(value).__name__} "
+                              f"{_shown(value)}")
         (arg, *_) = typing.get_args(tp) or (Any,)
         return [_check(v, arg, f"{where}[{i}]") for i, v in enumerate(value)]
     if tp is Any:
         return value
     if tp is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true/false, got {value!r}")
+            raise ConfigError(f"{where}: expected true/false, got {_shown(value)}")
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{where}: expected a number, got {value!r}")
+            raise ConfigError(f"{where}: expected a number, got {_shown(value)}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{where}: expected a finite number, got {_shown(value)}")
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+            raise ConfigError(f"{where}: expected an integer, got {_shown(value)}")
         return value
     if tp is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string, got {value!r}")
+            raise ConfigError(f"{where}: expected a string, got {_shown(value)}")
         return value
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping of keys, got {value!r}")
+            raise ConfigError(f"{where}: expected a mapping of keys, got {_shown(value)}")
         return value
     return value
 
 
 def _apply(section_obj: Any, key: str, value: Any, where: str) -> None:
-    hints = typing.get_type_hints(type(section_obj))
+    hints = typing.get_type_hints(type(section_obj), include_extras=True)
     names = [f.name for f in fields(section_obj)]
     if key not in names:
-        raise ConfigError(f"{where}: unknown key '{key}' (known: {', '.join(names)})")
+        raise ConfigError(f"{where}: unknown key '{_cut(key)}' (known: {', '.join(names)})")
     setattr(section_obj, key, _check(value, hints[key], where))
 
 
@@ -110,14 +133,15 @@ def merge(cfg: RoombyConfig, data: Any, source: str) -> RoombyConfig:
     sections = [f.name for f in fields(cfg)]
     for sec, values in data.items():
         if sec not in sections:
-            raise ConfigError(f"{source}: unknown section '{sec}' (known: {', '.join(sections)})")
+            raise ConfigError(f"{source}: unknown section '{_cut(str(sec))}' "
+                              f"(known: {', '.join(sections)})")
         if values is None:
             continue
         if not isinstance(values, dict):
-            raise ConfigError(f"{source}: section '{sec}' must be a mapping, got {values!r}")
+            raise ConfigError(f"{source}: section '{sec}' must be a mapping, got {_shown(values)}")
         obj = getattr(cfg, sec)
         for key, value in values.items():
-            _apply(obj, str(key), value, f"{source}: {sec}.{key}")
+            _apply(obj, str(key), value, f"{source}: {sec}.{_cut(str(key))}")
     return cfg
 
 
@@ -127,24 +151,30 @@ def load_file(path: str | Path) -> Any:
         text = path.read_text()
     except OSError as e:
         raise ConfigError(f"cannot read config file {path}: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not a YAML config (not text: binary bytes at offset "
+                          f"{e.start})") from None
+    return _yaml(text, str(path))
+
+
+def _yaml(text: str, where: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+        raise ConfigError(f"{where}: not valid YAML: {e}") from e
+    except RecursionError:
+        raise ConfigError(f"{where}: not valid YAML: nested too deeply") from None
 
 
 def parse_override(text: str) -> tuple[str, str, Any]:
     """'env.split=heldout' -> ('env', 'split', 'heldout'); the value is read as YAML."""
     if "=" not in text:
-        raise ConfigError(f"--set {text!r}: expected section.key=value")
+        raise ConfigError(f"--set {_cut(text)!r}: expected section.key=value")
     dotted, raw = text.split("=", 1)
     if dotted.count(".") != 1:
-        raise ConfigError(f"--set {text!r}: the key must be section.key, e.g. env.split")
+        raise ConfigError(f"--set {_cut(text)!r}: the key must be section.key, e.g. env.split")
     sec, key = dotted.split(".")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError as e:
-        raise ConfigError(f"--set {text!r}: cannot read the value: {e}") from e
+    value = _yaml(raw, f"--set {_cut(text)!r}") if raw.strip() else ""
     return sec, key, value
 
 
@@ -152,12 +182,28 @@ def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str
                 ) -> RoombyConfig:
     """Defaults, then the file (if any), then each `section.key=value` override in order."""
     cfg = RoombyConfig()
+    sources = []
     if path is not None:
         merge(cfg, load_file(path), str(path))
+        sources.append(str(path))
     for text in overrides:
         sec, key, value = parse_override(text)
-        merge(cfg, {sec: {key: value}}, f"--set {text}")
+        merge(cfg, {sec: {key: value}}, f"--set {_cut(text)}")
+        sources.append(f"--set {_cut(text)}")
+    check_together(cfg, " and ".join(sources) or "the defaults")
     return cfg
+
+
+def check_together(cfg: RoombyConfig, source: str) -> None:
+    """Rules between keys, checked once every value is in (a rule checked after each override
+    would refuse `--set model.heads=3 --set model.dim=48` halfway)."""
+    m, t = cfg.model, cfg.train
+    if m.dim % m.heads:
+        raise ConfigError(f"{source}: model.dim {m.dim} must be a multiple of model.heads "
+                          f"{m.heads} (each head gets dim / heads)")
+    if t.init_widen and t.init_partial:
+        raise ConfigError(f"{source}: train.init_widen and train.init_partial exclude each "
+                          "other (widen copies every weight, partial the ones that fit)")
 
 
 def to_dict(cfg: RoombyConfig) -> dict:

