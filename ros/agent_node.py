@@ -103,9 +103,9 @@ class AgentNode(RoombyNode):
         self.stamped = bool(self.param("cmd_vel_stamped"))
         self.pub_cmd = self.create_publisher(TwistStamped if self.stamped else Twist,
                                              topics.CMD_VEL, topics.RELIABLE)
-        self.pub_status = self.create_publisher(String, topics.STATUS, topics.RELIABLE)
+        self.pub_status = self.create_publisher(String, topics.STATUS, topics.EVENTS)
         sub = self.create_subscription
-        sub(String, topics.COMMAND, self._on_command, topics.RELIABLE)
+        sub(String, topics.COMMAND, self._on_command, topics.EVENTS)
         sub(Empty, topics.STOP, self._on_stop, topics.RELIABLE)
         sub(Image, topics.IMAGE, self._on_image, topics.SENSOR_QOS)
         sub(Image, topics.DEPTH, self._on_depth, topics.SENSOR_QOS)
@@ -118,7 +118,9 @@ class AgentNode(RoombyNode):
         self.goal: dict | None = None
         self.unknown: list[str] = []
         self.agent: RobotAgent | None = None
-        self.pending = False  # a command waits for the map, rooms or odometry
+        self.pending = False  # a command waits for the map, rooms, odometry or its turn
+        self.received = 0  # commands received: each status names the latest (an ack)
+        self._started = -math.inf  # when the last command started (a burst starts the latest)
         self.pose: tuple[float, float, float] | None = None
         self.odom_time = self.camera_time = -math.inf
         self.depth: np.ndarray | None = None
@@ -136,7 +138,8 @@ class AgentNode(RoombyNode):
     # -- reporting ---------------------------------------------------------------------------
     def status(self) -> dict:
         last = self.agent.last if self.agent else None
-        return {"state": self.state, "instruction": self.instruction, "goal": self.goal,
+        return {"state": self.state, "received": self.received,
+                "instruction": self.instruction, "goal": self.goal,
                 "unknown_words": self.unknown,
                 "step": self.agent.decisions if self.agent else 0,
                 "skill": last.decision.skill_name if last else None,
@@ -176,17 +179,27 @@ class AgentNode(RoombyNode):
 
     # -- commands ----------------------------------------------------------------------------
     def _on_command(self, msg: String) -> None:
+        """Every command is answered on the status at once (its number in `received`). A good
+        one pre-empts the current task; commands that come faster than the control rate start
+        only the latest, at the next control period (starting one costs a decision)."""
+        self.received += 1
         text = msg.data
         parsed = parse(text)
         if parsed.goal is None:
             shown = text if len(text) <= 80 else text[:77] + "..."
             self._warn(f"command refused ({parsed.error}): {shown!r}", throttle=False)
             return
+        if self.agent is not None and not self.agent.done:
+            self._send(0.0, 0.0)  # pre-empted: the old task's velocity must not linger
         self.instruction, self.goal, self.unknown = text, parsed.goal, parsed.unknown_words
         self.pending = True
         self.agent = None
         self.state = "executing"
-        self._try_start()
+        if time.monotonic() - self._started >= 1.0 / float(self.param("control_rate")):
+            self._try_start()
+        else:
+            self.message = "accepted: starts at the next control period (the latest command " \
+                           "of a burst is the one carried out)"
         if self.pending:
             self._set_state("executing", self.message)
 
@@ -212,6 +225,7 @@ class AgentNode(RoombyNode):
                                 policy=self.policy)
         cmd = self.agent.start(self.instruction)
         self.pending = False
+        self._started = time.monotonic()
         note = f" (unknown words: {', '.join(self.unknown)})" if self.unknown else ""
         self._set_state("executing", f"policy reads {cmd.goal}{note}")
         if self.frame is not None and time.monotonic() - self.camera_time <= \
@@ -299,7 +313,7 @@ class AgentNode(RoombyNode):
             return
         try:
             self.rooms = label_grid(parse_rooms(json.loads(msg.data), topics.ROOMS))
-        except (json.JSONDecodeError, RoomsError) as e:
+        except (json.JSONDecodeError, RecursionError, RoomsError) as e:
             self._warn(f"{topics.ROOMS} dropped: {e}")
             return
         if self.pending:

@@ -92,8 +92,8 @@ class SimNode(RoombyNode):
         if goal:
             try:
                 options["goal"] = json.loads(goal)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"parameter goal={goal!r} is not JSON: {e}") from e
+            except (json.JSONDecodeError, RecursionError) as e:
+                raise ValueError(f"parameter goal={goal[:60]!r} is not JSON: {e}") from None
         if self.param("instruction"):
             options["instruction"] = self.param("instruction")
         if self.param("home"):

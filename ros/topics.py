@@ -36,4 +36,8 @@ MAP_QOS = QoSProfile(depth=1, history=HistoryPolicy.KEEP_LAST,
 """/map as map_server publishes it: a late subscriber still gets the last map (and the room
 labels on /roomby/rooms, which go with it)."""
 RELIABLE = 10
-"""Commands, odometry, velocity and status: the default reliable profile, depth 10."""
+"""Odometry and velocity: the default reliable profile, depth 10."""
+EVENTS = QoSProfile(depth=100, history=HistoryPolicy.KEEP_LAST,
+                    reliability=ReliabilityPolicy.RELIABLE)
+"""Commands and status: reliable with a deep queue, so a burst of commands (an app retrying, a
+script) is queued and each one answered, not overwritten before the node reads it."""

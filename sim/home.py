@@ -178,12 +178,17 @@ class Home:
                           _pair(f["center"]), _pair(f["size"]), int(f.get("yaw", 0)))
                 for f in d.get("furniture", [])
             ]
-        except HomeError:
-            raise
+            meta = dict(d.get("meta", {}))
+            seed = d.get("seed")
+            if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+                raise HomeError(f"{source}: seed must be an integer or null, got {seed!r}")
+        except HomeError as e:
+            if str(e).startswith(source):
+                raise
+            raise HomeError(f"{source}: {e}") from None
         except (KeyError, TypeError, ValueError, IndexError) as e:
             raise HomeError(f"{source}: malformed home: {type(e).__name__}: {e}") from e
-        return cls(rooms, doors, furniture, d.get("seed"), HOME_FORMAT_VERSION,
-                   dict(d.get("meta", {})))
+        return cls(rooms, doors, furniture, seed, HOME_FORMAT_VERSION, meta)
 
     @classmethod
     def from_json(cls, text: str, source: str = "home") -> Home:
@@ -191,6 +196,8 @@ class Home:
             d = json.loads(text)
         except json.JSONDecodeError as e:
             raise HomeError(f"{source}: not valid JSON: {e}") from e
+        except RecursionError:
+            raise HomeError(f"{source}: not a home: JSON nested too deeply") from None
         if not isinstance(d, dict):
             raise HomeError(f"{source}: expected a JSON object, got {type(d).__name__}")
         return cls.from_dict(d, source)
@@ -203,6 +210,8 @@ class Home:
             text = path.read_text()
         except OSError as e:
             raise HomeError(f"cannot read home file {path}: {e}") from e
+        except UnicodeDecodeError:
+            raise HomeError(f"{path}: not a home file (binary, not JSON text)") from None
         home = cls.from_json(text, str(path))
         if validate:
             validate_home(home, str(path))

@@ -38,7 +38,8 @@ def family_ids(families: list[str]) -> list[str]:
     lists the known ones."""
     unknown = [f for f in families if f not in FAMILY_IDS]
     if unknown:
-        raise ValueError(f"unknown family {unknown[0]!r}; known: {', '.join(FAMILY_IDS)}")
+        name = unknown[0] if len(unknown[0]) <= 40 else unknown[0][:37] + "..."
+        raise ValueError(f"unknown family {name!r}; known: {', '.join(FAMILY_IDS)}")
     return [FAMILY_IDS[f] for f in (families or FAMILY_IDS)]
 
 

@@ -17,31 +17,37 @@ def read_episodes_file(path: str) -> list[dict[str, Any]]:
     from sim.language import validate_goal
 
     specs = []
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            where = f"{path} line {n}"
-            try:
-                spec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ConfigError(f"{where}: not JSON: {e.msg}") from None
-            if not isinstance(spec, dict):
-                raise ConfigError(f"{where}: expected an object with instruction and goal")
-            unknown = sorted(set(spec) - {"instruction", "goal", "seed"})
-            if unknown:
-                raise ConfigError(f"{where}: unknown key(s) {unknown} (known: instruction, "
-                                  f"goal, seed)")
-            if not isinstance(spec.get("instruction"), str) or not spec["instruction"].strip():
-                raise ConfigError(f"{where}: 'instruction' must be a non-empty string")
-            if "seed" in spec and (not isinstance(spec["seed"], int)
-                                   or isinstance(spec["seed"], bool)):
-                raise ConfigError(f"{where}: 'seed' must be an integer")
-            try:
-                spec["goal"] = validate_goal(spec.get("goal"))
-            except ValueError as e:
-                raise ConfigError(f"{where}: bad goal: {e}") from None
-            specs.append(spec)
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not an episodes file (binary, not JSON lines)") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path} line {n}"
+        try:
+            spec = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{where}: not JSON: {e.msg}") from None
+        except RecursionError:
+            raise ConfigError(f"{where}: not an episode: JSON nested too deeply") from None
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{where}: expected an object with instruction and goal")
+        unknown = sorted(set(spec) - {"instruction", "goal", "seed"})
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {unknown} (known: instruction, "
+                              f"goal, seed)")
+        if not isinstance(spec.get("instruction"), str) or not spec["instruction"].strip():
+            raise ConfigError(f"{where}: 'instruction' must be a non-empty string")
+        if "seed" in spec and (not isinstance(spec["seed"], int)
+                               or isinstance(spec["seed"], bool) or spec["seed"] < 0):
+            raise ConfigError(f"{where}: 'seed' must be an integer >= 0")
+        try:
+            spec["goal"] = validate_goal(spec.get("goal"))
+        except ValueError as e:
+            raise ConfigError(f"{where}: bad goal: {e}") from None
+        specs.append(spec)
     if not specs:
         raise ConfigError(f"{path}: no episodes")
     return specs
@@ -103,8 +109,6 @@ def _episodes_config(args: argparse.Namespace) -> RoombyConfig:
     cfg = backend_config(args)
     if args.split:
         cfg.env.split = args.split
-    if args.episodes < 1:
-        raise ConfigError("--episodes must be at least 1")
     return cfg
 
 
@@ -132,7 +136,8 @@ def _env_ids(args: argparse.Namespace) -> list[str]:
     from sim.registration import ENV_SPECS
 
     if args.env not in ENV_SPECS:
-        raise ConfigError(f"--env {args.env!r} is not a registered id; known: "
+        shown = args.env if len(args.env) <= 60 else args.env[:57] + "..."
+        raise ConfigError(f"--env {shown!r} is not a registered id; known: "
                           f"{', '.join(ENV_SPECS)}")
     return [args.env]
 
@@ -151,8 +156,6 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from agent.demos.collect import collect, plan_jobs
 
     cfg = _episodes_config(args)
-    if not 0.0 <= args.beta <= 1.0:
-        raise ConfigError(f"--beta must be within 0..1, got {args.beta}")
     for path in (args.policy, None if args.perception == "oracle" else args.perception):
         if path is not None:
             from agent.model.checkpoint import load_checkpoint

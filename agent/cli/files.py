@@ -6,8 +6,6 @@ import argparse
 import json
 import sys
 
-from agent.config import ConfigError
-
 
 def cmd_home(args: argparse.Namespace) -> int:
     import numpy as np
@@ -16,8 +14,6 @@ def cmd_home(args: argparse.Namespace) -> int:
     from sim.home_generator import generate_home_and_grid
 
     if args.home_command == "generate":
-        if args.rooms is not None and not 1 <= args.rooms <= 6:
-            raise ConfigError(f"--rooms must be 1 to 6, got {args.rooms}")
         n = args.rooms if args.rooms is not None else (3, 6)
         home, grid = generate_home_and_grid(np.random.default_rng(args.seed), n)
         home.seed = args.seed

@@ -13,7 +13,9 @@ from agent.cli.episodes import cmd_collect, cmd_compare, cmd_eval, cmd_train
 from agent.cli.files import cmd_export, cmd_home
 from agent.cli.run import cmd_listen, cmd_parse, cmd_run
 from agent.config import ConfigError
+from sim.catalog import ROOM_TYPES
 from sim.registration import FAMILY_IDS
+from sim.tasks.base import SPLITS
 
 FAMILIES = ",".join(FAMILY_IDS)
 
@@ -33,25 +35,42 @@ Config: every subcommand that builds an env takes --config FILE.yaml and --set s
 
 
 
-def at_least(low: int):
-    """An argparse type: an integer no smaller than `low`, else a usage error that says so."""
+def between(low: float, high: float, kind: type = int):
+    """An argparse type: a number (`kind`) in [low, high], else a usage error that says so."""
 
-    def parse(text: str) -> int:
+    def parse(text: str) -> float:
         try:
-            value = int(text)
+            value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be {low} or more, got {value}")
+            raise argparse.ArgumentTypeError(
+                f"expected {'an integer' if kind is int else 'a number'}, got "
+                f"{text if len(text) <= 40 else text[:37] + '...'!r}") from None
+        if not low <= value <= high:  # also refuses nan
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {value}")
         return value
 
-    parse.__name__ = f"integer >= {low}"
+    parse.__name__ = f"{'integer' if kind is int else 'number'} in [{low}, {high}]"
     return parse
 
 
+SEED = between(0, 2**32 - 1)
+
+
+def nonempty(text: str) -> str:
+    """An argparse type for names and paths: an empty one (a shell variable that expanded to
+    nothing) is a usage error, not the default."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty")
+    return text
+
+
+nonempty.__name__ = "non-empty value"
+
+
 def _add_config_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="FILE", help="YAML config with any of its sections")
-    p.add_argument("--set", dest="overrides", action="append", default=[],
+    p.add_argument("--config", type=nonempty,
+                   metavar="FILE", help="YAML config with any of its sections")
+    p.add_argument("--set", type=nonempty, dest="overrides", action="append", default=[],
                    metavar="SECTION.KEY=VALUE", help="override one config key (repeatable)")
 
 
@@ -59,7 +78,7 @@ def _add_backend_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=("local", "ray"), default=None,
                    help="where the episodes run: local worker processes, or Ray tasks "
                         "(default: run.backend, local); see docs/cluster.md")
-    p.add_argument("--ray-address", metavar="ADDRESS", default=None,
+    p.add_argument("--ray-address", type=nonempty, metavar="ADDRESS", default=None,
                    help="an existing Ray cluster (auto, HOST:PORT or ray://HOST:10001; implies "
                         "--backend ray). Without it --backend ray starts Ray here with "
                         "--workers CPUs")
@@ -67,18 +86,20 @@ def _add_backend_args(p: argparse.ArgumentParser) -> None:
 
 def _add_episodes_args(p: argparse.ArgumentParser, episodes: int, env_help: str) -> None:
     """What `eval` and `collect` share: which seeded episodes, and where they run."""
-    p.add_argument("--episodes", type=int, default=episodes,
+    p.add_argument("--episodes", type=between(1, 1_000_000), default=episodes,
                    help=f"episodes per family (default {episodes})")
-    p.add_argument("--families", default=FAMILIES,
+    p.add_argument("--families", type=nonempty, default=FAMILIES,
                    help=f"comma-separated families (default: {FAMILIES})")
-    p.add_argument("--env", metavar="ID", help=env_help)
-    p.add_argument("--seed", type=at_least(0), default=0, help="first episode seed (default 0)")
-    p.add_argument("--workers", type=at_least(1), default=1, help="worker processes (default 1)")
+    p.add_argument("--env", type=nonempty, metavar="ID", help=env_help)
+    p.add_argument("--seed", type=SEED, default=0, help="first episode seed (default 0)")
+    p.add_argument("--workers", type=between(1, 1024), default=1,
+                   help="worker processes (default 1)")
     _add_backend_args(p)
 
 
 def _add_policy_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--policy", default="learned", metavar="learned|expert|random|CHECKPOINT",
+    p.add_argument("--policy", type=nonempty,
+                   default="learned", metavar="learned|expert|random|CHECKPOINT",
                    help="who decides: the shipped learned policy (default), a checkpoint from "
                         "`roomby train`, the privileged expert, or uniform random actions")
     p.add_argument("--perception", choices=["learned", "oracle"], default=None,
@@ -87,8 +108,24 @@ def _add_policy_args(p: argparse.ArgumentParser) -> None:
                         "(default for expert and random)")
 
 
+def clip(message: str, limit: int = 1000) -> str:
+    """A message that echoes a huge argument, cut in the middle: its start says what was wrong,
+    its end what is allowed."""
+    if len(message) <= limit:
+        return message
+    return f"{message[:limit * 2 // 3]} ... ({len(message)} characters) ... " \
+           f"{message[-limit // 4:]}"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with usage errors that do not echo a pasted megabyte back."""
+
+    def error(self, message: str):
+        super().error(clip(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="roomby",
         description="Roomby, an instruction-following robot vacuum: run commands in simulated "
                     "homes, evaluate policies, parse commands, make homes.",
@@ -100,25 +137,27 @@ def build_parser() -> argparse.ArgumentParser:
                                    "print the outcome.")
     p.add_argument("instruction", nargs="?",
                    help='e.g. "vacuum under the red couch in the living room" (or --wav)')
-    p.add_argument("--wav", metavar="FILE", help="a spoken command instead of a typed one")
+    p.add_argument("--wav", type=nonempty,
+                   metavar="FILE", help="a spoken command instead of a typed one")
     _add_policy_args(p)
-    p.add_argument("--seed", type=at_least(0), default=0, help="home and episode seed (default 0)")
-    p.add_argument("--home", metavar="FILE", help="a home JSON (see `roomby home`) instead of "
-                                                  "a generated one")
-    p.add_argument("--video", metavar="OUT", help="record the episode (.mp4 or .gif): camera "
-                                                  "and top-down map side by side")
+    p.add_argument("--seed", type=SEED, default=0, help="home and episode seed (default 0)")
+    p.add_argument("--home", type=nonempty,
+                   metavar="FILE", help="a home JSON (see `roomby home`), not a generated one")
+    p.add_argument("--video", type=nonempty,
+                   metavar="OUT",
+                   help="record the episode (.mp4 or .gif): camera and top-down map side by side")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_config_args(p)
 
     p = sub.add_parser("eval", help="success, SPL and coverage of a policy per task family",
                        description="Evaluate a policy over generated episodes, per task family.")
     _add_policy_args(p)
-    p.add_argument("--episodes-file", metavar="FILE.jsonl",
+    p.add_argument("--episodes-file", type=nonempty, metavar="FILE.jsonl",
                    help='evaluate these episodes, one JSON object a line: {"instruction": ..., '
                         '"goal": {...}, "seed": optional} (the home is generated to fit the '
                         'goal; env.id decides its size)')
-    p.add_argument("--split", default=None,
-                   help="train | heldout | heldout_phrasing | heldout_pairs (default: env.split)")
+    p.add_argument("--split", default=None, choices=SPLITS,
+                   help="which homes and phrasings (default: env.split)")
     _add_episodes_args(p, 20, "evaluate this registered id only (e.g. "
                               "Roomby/Mixed-OneRoom-v0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -130,18 +169,20 @@ def build_parser() -> argparse.ArgumentParser:
                                    ".json) to DIR. Existing shards are skipped, so a stopped "
                                    "collection resumes. With --policy, the learner decides and "
                                    "the expert labels the states it visits (DAgger).")
-    p.add_argument("--out", required=True, metavar="DIR", help="shard folder (created)")
-    p.add_argument("--split", default=None, help="default: env.split (train)")
+    p.add_argument("--out", type=nonempty,
+                   required=True, metavar="DIR", help="shard folder (created)")
+    p.add_argument("--split", default=None, choices=SPLITS,
+                   help="which homes and phrasings (default: env.split, train)")
     _add_episodes_args(p, 100, "collect this registered id only; a -Motor id records the motor "
                                "expert's wheel actions")
-    p.add_argument("--frame-every", type=at_least(0), default=16, metavar="K",
+    p.add_argument("--frame-every", type=between(0, 1_000_000), default=16, metavar="K",
                    help="keep every K-th camera frame with segmentation labels for perception "
                         "training (0: none; default 16)")
-    p.add_argument("--policy", metavar="CHECKPOINT",
+    p.add_argument("--policy", type=nonempty, metavar="CHECKPOINT",
                    help="DAgger: the learner decides, the expert labels")
-    p.add_argument("--beta", type=float, default=0.0,
+    p.add_argument("--beta", type=between(0.0, 1.0, float), default=0.0,
                    help="DAgger: probability of executing the expert's action (default 0)")
-    p.add_argument("--perception", default="oracle", metavar="oracle|CHECKPOINT",
+    p.add_argument("--perception", type=nonempty, default="oracle", metavar="oracle|CHECKPOINT",
                    help="what fills the map's semantic layer (default oracle)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_config_args(p)
@@ -154,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "--out: a checkpoint per stage, policy.pt, state.json, "
                                    "TensorBoard logs (tb/), curve.png. Knobs: the train: "
                                    "section of configs/train.yaml.")
-    p.add_argument("--out", required=True, metavar="DIR", help="run folder")
+    p.add_argument("--out", type=nonempty, required=True, metavar="DIR", help="run folder")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out after its last finished stage")
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -174,10 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
                                    "silence, speech that is not a command, or a file that "
                                    "cannot be read.")
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--wav", metavar="FILE", help="a WAV file (any rate, channels, encoding)")
+    src.add_argument("--wav", type=nonempty,
+                     metavar="FILE", help="a WAV file (any rate, channels, encoding)")
     src.add_argument("--mic", action="store_true",
                      help="record one utterance from the default microphone")
-    p.add_argument("--seconds", type=float, default=8.0,
+    p.add_argument("--seconds", type=between(0.5, 60.0, float), default=8.0,
                    help="--mic: stop recording after this long (default 8)")
     p.add_argument("--json", action="store_true",
                    help='print one JSON object: {"text": ..., "goal": ...} (+ "error")')
@@ -186,12 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Homes are JSON files: generate one to edit, or check yours.")
     hsub = p.add_subparsers(dest="home_command", metavar="ACTION", required=True)
     g = hsub.add_parser("generate", help="write a generated home")
-    g.add_argument("--seed", type=at_least(0), default=0)
-    g.add_argument("--rooms", type=int, default=None, help="number of rooms (1-6)")
-    g.add_argument("--out", required=True, metavar="FILE")
-    g.add_argument("--picture", metavar="PNG", help="also write a top-down picture")
+    g.add_argument("--seed", type=SEED, default=0)
+    g.add_argument("--rooms", type=between(1, len(ROOM_TYPES)), default=None,
+                   help=f"number of rooms (1-{len(ROOM_TYPES)}; default 3-6)")
+    g.add_argument("--out", type=nonempty, required=True, metavar="FILE")
+    g.add_argument("--picture", type=nonempty, metavar="PNG", help="also write a top-down picture")
     c = hsub.add_parser("check", help="validate a home file")
-    c.add_argument("file")
+    c.add_argument("file", type=nonempty)
 
     p = sub.add_parser("compare", help="two evaluations of the same episodes, paired",
                        description="Per family: both success rates over the episodes both "
@@ -199,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "the base did not (gained) and the reverse (lost), and an "
                                    "exact McNemar p-value on those. Several BASE NEW pairs "
                                    "(e.g. seeds 0-199, then 200-399) are pooled.")
-    p.add_argument("files", nargs="+", metavar="BASE NEW",
+    p.add_argument("files", type=nonempty, nargs="+", metavar="BASE NEW",
                    help="`roomby eval --json` outputs of the base and the new policy on the "
                         "same episodes (same split, families, seeds); more pairs (other seeds) "
                         "are pooled")
@@ -210,9 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    "(perception, command, decision with its memory state) and "
                                    "roomby.json, which agent.runtime runs under onnxruntime "
                                    "without torch or pybullet (pip install 'roomby[robot]').")
-    p.add_argument("--checkpoint", metavar="PATH",
+    p.add_argument("--checkpoint", type=nonempty, metavar="PATH",
                    help="a policy checkpoint (default: the shipped one)")
-    p.add_argument("--out", required=True, metavar="DIR", help="bundle folder (created)")
+    p.add_argument("--out", type=nonempty,
+                   required=True, metavar="DIR", help="bundle folder (created)")
     p.add_argument("--fp16", action="store_true",
                    help="fp16 weights and arithmetic (fp32 inputs and outputs)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -234,8 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ConfigError as e:
-        print(f"roomby {args.command}: config error: {e}", file=sys.stderr)
+        print(f"roomby {args.command}: config error: {clip(str(e))}", file=sys.stderr)
         return 2
     except (ValueError, OSError) as e:
-        print(f"roomby {args.command}: error: {e}", file=sys.stderr)
+        print(f"roomby {args.command}: error: {clip(str(e))}", file=sys.stderr)
         return 2

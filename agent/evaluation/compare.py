@@ -26,6 +26,9 @@ def load_eval(path: str | Path) -> dict[str, Any]:
         data = json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise CompareError(f"{path}: no such file") from None
+    except (UnicodeDecodeError, RecursionError):
+        raise CompareError(f"{path}: not an evaluation (binary or nested too deeply): write it "
+                           "with `roomby eval ... --json > FILE`") from None
     except json.JSONDecodeError as e:
         raise CompareError(f"{path}: not JSON ({e.msg}): write it with `roomby eval ... "
                            "--json > FILE`") from None

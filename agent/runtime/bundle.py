@@ -119,6 +119,51 @@ class Bundle:
         raise BundleError("no writable folder for the TensorRT engine cache: pass trt_cache")
 
 
+_NUMBER = (int, float)
+_IO = [{"name": str}]
+SCHEMA: dict[str, Any] = {
+    "graphs": {name: {"file": str, "sha256": str, "inputs": _IO, "outputs": _IO}
+               for name in GRAPHS},
+    "memory": {"kind": str, "state": [{"name": str, "shape": [int]}]},
+    "vocabulary": {"tokens": [str], "pad": int, "unk": int, "max_tokens": int,
+                   "word_pattern": str},
+    "goal": {"slots": int, "fields": {"*": [str]}},
+    "camera": {"width": int, "height": int, "hfov_deg": _NUMBER, "near": _NUMBER,
+               "far": _NUMBER},
+    "map": {"size": int, "channels": [str]},
+    "skills": {"names": [str]},
+}
+"""What the runtime reads from roomby.json: a dict is a mapping with these keys ("*": any key),
+a one-item list a list of such items, a type (or tuple of types) a value of that type."""
+
+
+def check_metadata(meta: Any, where: str, schema: Any = None, path: str = "") -> None:
+    """Raise BundleError naming the first place where `meta` departs from SCHEMA (a bundle is
+    a file from elsewhere: a wrong type deep inside must not become a KeyError later)."""
+    schema = SCHEMA if schema is None else schema
+    at = path or "the top level"
+    if isinstance(schema, dict):
+        if not isinstance(meta, dict):
+            raise BundleError(f"{where}: {at} must be an object, got {type(meta).__name__}")
+        for key, sub in schema.items():
+            if key == "*":
+                for k, v in meta.items():
+                    check_metadata(v, where, sub, f"{path}.{k}".lstrip("."))
+            elif key not in meta:
+                raise BundleError(f"{where}: {f'{path}.{key}'.lstrip('.')} is missing")
+            else:
+                check_metadata(meta[key], where, sub, f"{path}.{key}".lstrip("."))
+    elif isinstance(schema, list):
+        if not isinstance(meta, list):
+            raise BundleError(f"{where}: {at} must be a list, got {type(meta).__name__}")
+        for i, item in enumerate(meta):
+            check_metadata(item, where, schema[0], f"{path}[{i}]")
+    elif not isinstance(meta, schema) or isinstance(meta, bool):
+        names = " or ".join(t.__name__ for t in (schema if isinstance(schema, tuple)
+                                                 else (schema,)))
+        raise BundleError(f"{where}: {at} must be {names}, got {type(meta).__name__}")
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -143,6 +188,9 @@ def load_bundle(path: str | os.PathLike, threads: int = 1, providers: list[str] 
         meta = json.loads(meta_path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise BundleError(f"{meta_path} cannot be read: {e}") from e
+    except RecursionError:
+        raise BundleError(f"{meta_path} is not Roomby bundle metadata: nested too deeply"
+                          ) from None
     if not isinstance(meta, dict) or meta.get("format") != BUNDLE_FORMAT:
         raise BundleError(f"{meta_path} is not Roomby bundle metadata")
     version = meta.get("format_version")
@@ -150,13 +198,12 @@ def load_bundle(path: str | os.PathLike, threads: int = 1, providers: list[str] 
         raise BundleError(f"{root} has bundle format {version}; this runtime reads up to "
                           f"{BUNDLE_VERSION}: upgrade roomby on this machine (or export with "
                           f"the roomby version installed here)")
-    for key in ("graphs", "memory", "vocabulary", "camera", "map", "skills", "goal"):
-        if key not in meta:
-            raise BundleError(f"{meta_path} lacks the {key!r} section")
+    check_metadata(meta, str(meta_path))
     for name in GRAPHS:
-        spec = meta["graphs"].get(name)
-        if spec is None:
-            raise BundleError(f"{meta_path} names no {name} graph")
+        spec = meta["graphs"][name]
+        if Path(spec["file"]).name != spec["file"]:
+            raise BundleError(f"{meta_path}: graphs.{name}.file must be a file name in the "
+                              f"bundle folder, got {spec['file']!r}")
         f = root / spec["file"]
         if not f.is_file():
             raise BundleError(f"{root}: {spec['file']} is missing")
@@ -181,7 +228,11 @@ class Vocabulary:
         self.pad, self.unk, self.max_tokens = int(spec["pad"]), int(spec["unk"]), \
             int(spec["max_tokens"])
         self.lowercase = bool(spec.get("lowercase", True))
-        self._word = re.compile(spec["word_pattern"])
+        try:
+            self._word = re.compile(spec["word_pattern"])
+        except re.error as e:
+            raise BundleError(f"vocabulary.word_pattern {spec['word_pattern']!r} is not a "
+                              f"regular expression: {e}") from None
 
     def words(self, text: str) -> list[str]:
         return self._word.findall(text.lower() if self.lowercase else text)

@@ -99,9 +99,40 @@ class RuntimePolicy:
         self._dec_outputs = [o["name"] for o in self.bundle.graph("decision")["outputs"]]
         self._cmd_outputs = [o["name"] for o in self.bundle.graph("command")["outputs"]]
         self._state_names = [s["name"] for s in self.bundle.state_specs]
+        self._check_graphs()
         self.command: Command | None = None
         self.state: dict[str, np.ndarray] = {}
         self.reset_memory()
+
+    def _check_graphs(self) -> None:
+        """The metadata must describe the graphs it ships with (a hand-edited or mixed-up
+        roomby.json would decode goals, read images or carry memory wrongly, silently)."""
+        meta, where = self.bundle.meta, self.bundle.path / "roomby.json"
+
+        def shapes(session, which: str) -> dict[str, list]:
+            return {v.name: list(v.shape) for v in getattr(session, which)()}
+
+        def differ(have: list | None, want: list) -> bool:  # symbolic dims match anything
+            return have is None or len(have) != len(want) or any(
+                isinstance(h, int) and h != w for h, w in zip(have, want, strict=True))
+
+        goal = meta["goal"]
+        want = [1, int(goal["slots"]), sum(len(v) + 1 for v in goal["fields"].values())]
+        have = shapes(self._command, "get_outputs").get("goal_logits")
+        if differ(have, want):
+            raise BundleError(f"{where}: goal.fields and goal.slots give goal logits {want}, "
+                              f"the command graph makes {have}")
+        want = [1, 3, *self.image_size]
+        have = shapes(self._perception, "get_inputs").get("rgb")
+        if differ(have, want):
+            raise BundleError(f"{where}: camera.height and camera.width give images {want}, "
+                              f"the perception graph takes {have}")
+        decision = shapes(self._decision, "get_inputs")
+        for spec in self.bundle.state_specs:
+            if differ(decision.get(spec["name"]), list(spec["shape"])):
+                raise BundleError(f"{where}: memory.state {spec['name']} {spec['shape']} is not "
+                                  f"what the decision graph takes "
+                                  f"({decision.get(spec['name'])})")
 
     # -- per command -------------------------------------------------------------------------
     def reset(self, instruction: str | np.ndarray) -> Command:

@@ -179,13 +179,21 @@ class RobotAgent:
                               f"{meta['map']['channels']}) is not this roomby's map: export it "
                               "with the roomby version installed here")
         fields = {f for f in CameraSpec.__dataclass_fields__}
-        self.camera = CameraSpec(**{k: v for k, v in meta["camera"].items() if k in fields})
+        try:
+            self.camera = CameraSpec(**{k: v for k, v in meta["camera"].items() if k in fields})
+            cal = meta["map"].get("type_given_room")
+            self.type_given_room = None if cal is None else np.asarray(cal, np.float32)
+            self.confidence_power = float(meta["map"].get("type_confidence_power") or 0.0)
+        except (TypeError, ValueError) as e:
+            raise BundleError(f"{self.policy.bundle.path}: the camera or map calibration in "
+                              f"its metadata cannot be read: {e}") from None
+        if self.type_given_room is not None and self.type_given_room.ndim != 3:
+            raise BundleError(f"{self.policy.bundle.path}: map.type_given_room must be "
+                              "[room, true type, read type], got shape "
+                              f"{self.type_given_room.shape}")
         self.grid = grid
         self.frame = GridFrame(origin=(0.0, 0.0), res=FINE_RES, shape=FINE.shape)
         self.max_decisions = max_decisions
-        cal = meta["map"].get("type_given_room")
-        self.type_given_room = None if cal is None else np.asarray(cal, np.float32)
-        self.confidence_power = float(meta["map"].get("type_confidence_power") or 0.0)
         self.map = RobotMap(grid, self.camera, self.type_given_room)
         self.percept: Percept | None = None
         self.skill: NavigateSkill | CleanSkill | None = None

@@ -77,8 +77,8 @@ def load_rooms(path: str | os.PathLike) -> list[RoomLabel]:
         doc = yaml.safe_load(path.read_text())
     except OSError as e:
         raise RoomsError(f"{path}: cannot read the rooms file ({e.strerror})") from e
-    except yaml.YAMLError as e:
-        raise RoomsError(f"{path}: not YAML/JSON ({e})") from e
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as e:
+        raise RoomsError(f"{path}: not YAML/JSON, so not a rooms file ({e})") from None
     return parse_rooms(doc, str(path))
 
 

@@ -30,8 +30,11 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
     try:
         data = Path(path).read_bytes()
     except OSError as e:
-        raise AudioError(e.strerror or str(e)) from None
-    return parse_wav(data)
+        raise AudioError(f"{path}: {e.strerror or e}") from None
+    try:
+        return parse_wav(data)
+    except AudioError as e:
+        raise AudioError(f"{path}: {e}") from None
 
 
 def parse_wav(data: bytes) -> tuple[np.ndarray, int]:
@@ -72,6 +75,8 @@ def parse_wav(data: bytes) -> tuple[np.ndarray, int]:
         raise AudioError(f"unsupported WAV encoding (format tag {tag:#06x}, {bits} bits); "
                          f"PCM 8/16/24/32-bit and float 32/64-bit are supported")
     frames = len(samples) // channels
+    if frames == 0:
+        raise AudioError("WAV file with no samples (cut short?)")
     if frames / rate > MAX_SECONDS:
         raise AudioError(f"{frames / rate:.0f} s of audio; at most {MAX_SECONDS:.0f} s")
     return samples[:frames * channels].reshape(frames, channels), rate

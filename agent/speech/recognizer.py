@@ -157,7 +157,7 @@ class Recognizer:
         try:
             pcm = load(path)
         except AudioError as e:
-            return Heard(UNREADABLE, message=f"cannot read {path}: {e}")
+            return Heard(UNREADABLE, message=f"cannot read {e}")  # e names the file
         return self.hear(pcm)
 
 

@@ -122,9 +122,13 @@ def test_run_rejects_an_unknown_video_format(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("args", "says"), [
-    (["run", "go to the kitchen", "--seed", "-1"], "--seed: must be 0 or more, got -1"),
-    (["eval", "--workers", "0"], "--workers: must be 1 or more, got 0"),
-    (["collect", "--out", "x", "--frame-every", "-2"], "--frame-every: must be 0 or more"),
+    (["run", "go to the kitchen", "--seed", "-1"], "--seed: must be from 0 to 4294967295, got -1"),
+    (["eval", "--workers", "0"], "--workers: must be from 1 to 1024, got 0"),
+    (["collect", "--out", "x", "--frame-every", "-2"], "--frame-every: must be from 0 to"),
+    (["eval", "--episodes", "0"], "--episodes: must be from 1 to 1000000, got 0"),
+    (["collect", "--out", "x", "--beta", "nan"], "--beta: must be from 0.0 to 1.0, got nan"),
+    (["eval", "--split", "test"], "--split: invalid choice: 'test'"),
+    (["home", "generate", "--out", "x", "--rooms", "7"], "--rooms: must be from 1 to 6"),
     (["eval", "--seed", "1.5"], "--seed: expected an integer, got '1.5'"),
 ])
 def test_out_of_range_numbers_are_usage_errors(args, says, capsys):

@@ -87,7 +87,7 @@ def values_for(tp) -> st.SearchStrategy:
 
 
 def test_every_number_has_a_range_and_every_string_its_choices():
-    for (sec, key, tp), name in zip(KEYS, IDS, strict=True):
+    for (_, _, tp), name in zip(KEYS, IDS, strict=True):
         base, rules = split(tp)
         if typing.get_origin(base) is list:
             base, rules = split(typing.get_args(base)[0])
