@@ -6,7 +6,7 @@ pre-emption (a command while one runs), garbage (noise, empty, huge, unicode), a
 stop. Checked: every command is answered on `/roomby/status` (its number in `received`) within
 `--answer-within` seconds; after an e-stop the robot's odometry shows no motion until the next
 command; both nodes stay alive; their resident memory (VmRSS) grows less than `--max-growth`
-between the end of the warm-up (a fifth of the run) and the end.
+between the end of the warm-up (a fifth of the run, at least 30 s of a short one) and the end.
 
 Burst: `--burst` commands at `--burst-rate` Hz; each answered, and the last one is the one the
 agent carries out.
@@ -105,7 +105,7 @@ def soak(driver: Driver, procs: dict, seconds: float, every: float, rng: random.
     sent: list[tuple[float, int]] = []  # (time, command number)
     kinds = {"command": 0, "pre-emption": 0, "garbage": 0, "stop": 0}
     stops: list[tuple[float, float]] = []  # (e-stop time, next command time)
-    warm_at = time.monotonic() + seconds / 5
+    warm_at = time.monotonic() + max(seconds / 5, min(30.0, seconds / 2))
     rss_warm: dict[str, float] = {}
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -121,8 +121,7 @@ def soak(driver: Driver, procs: dict, seconds: float, every: float, rng: random.
             stops.append((time.monotonic(), end))
         else:
             text = rng.choice(GARBAGE if kind == "garbage" else COMMANDS)
-            if stops and stops[-1][1] == end:
-                stops[-1] = (stops[-1][0], time.monotonic())
+            stops = [(t0, min(t1, time.monotonic())) for t0, t1 in stops]  # a command ends them
             driver.pub_cmd.publish(String(data=text))
             sent.append((time.monotonic(), len(sent) + 1))
         driver.spin(every * rng.uniform(0.5, 1.5))
@@ -130,15 +129,15 @@ def soak(driver: Driver, procs: dict, seconds: float, every: float, rng: random.
     rss_end = {name: rss_mib(p.pid)[0] for name, p in procs.items()}
     answers = answer_times(driver, sent)
     got = [a for a in answers if a is not None]
-    moved_after_stop = [
-        t for t0, t1 in stops for t, speed in driver.motion
-        if t0 + 0.5 < t < t1 and speed > MOVING]
+    moved_after_stop = [t for t, speed in driver.motion if speed > MOVING
+                        and any(t0 + 0.5 < t < t1 for t0, t1 in stops)]
     return {
         "seconds": seconds, "sent": kinds, "commands": len(sent),
         "answered": len(got), "unanswered": len(answers) - len(got),
         "answer_p50_ms": 1000 * statistics.median(got) if got else None,
         "answer_max_ms": 1000 * max(got) if got else None,
         "e_stops": len(stops), "odometry_moving_after_e_stop": len(moved_after_stop),
+        "odometry_moving": sum(speed > MOVING for _, speed in driver.motion),
         "rss_warm_mib": rss_warm, "rss_end_mib": rss_end,
         "rss_growth": {n: rss_end[n] / rss_warm[n] - 1 for n in rss_end if n in rss_warm},
     }
@@ -224,8 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     s = out["soak"]
     print(f"soak {s['seconds'] / 60:.1f} min: {s['sent']}; {s['answered']}/{s['commands']} "
           f"commands answered (p50 {s['answer_p50_ms']:.0f} ms, max {s['answer_max_ms']:.0f} "
-          f"ms); {s['e_stops']} e-stops, odometry moving after them: "
-          f"{s['odometry_moving_after_e_stop']}")
+          f"ms); odometry moving in {s['odometry_moving']} messages, in "
+          f"{s['odometry_moving_after_e_stop']} after {s['e_stops']} e-stops")
     for n in s["rss_end_mib"]:
         print(f"  {n}: RSS {s['rss_warm_mib'].get(n, float('nan')):.0f} -> "
               f"{s['rss_end_mib'][n]:.0f} MiB ({s['rss_growth'].get(n, float('nan')):+.1%})")

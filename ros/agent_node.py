@@ -4,9 +4,11 @@ Runs as `roomby-agent-node` here or from the `roomby_ros` package's launch files
 (`ros2 launch roomby_ros robot.launch.py` or `sim.launch.py`). The node converts messages and
 calls `agent.runtime.robot.RobotAgent` (policy + map + skills):
 
-- `/roomby/command` (String): vetted by the command parser (`roomby parse`; empty, over-long and
-  commands that name no task are refused with the reason on `/roomby/status`, the current task
-  goes on); a good one pre-empts the current task.
+- `/roomby/command` (String, reliable, queue 100): every command is answered at once on
+  `/roomby/status`, whose `received` counts the commands read so far (an acknowledgement). It is
+  vetted by the command parser (`roomby parse`; empty, over-long and commands that name no task
+  are refused with the reason, the current task goes on); a good one pre-empts the current task.
+  Commands that come faster than the control rate start only the latest, at the next period.
 - `/camera/image_raw` (rgb8/bgr8/rgba8/bgra8) + `/camera/depth/image_raw` (32FC1 m or 16UC1 mm)
   + `/camera/camera_info` (sensor-data QoS): the learned perception writes the map's semantic
   layer; the image must be the policy's camera size (its camera_info says so when it is not).
@@ -19,7 +21,8 @@ calls `agent.runtime.robot.RobotAgent` (policy + map + skills):
 - `/roomby/stop` (Empty): emergency stop; zero velocity at once, until the next command.
 - publishes `/cmd_vel` (Twist, or TwistStamped with `cmd_vel_stamped`) at `control_rate`,
   clamped to `max_linear`/`max_angular`, and `/roomby/status` (String JSON: state idle /
-  executing / succeeded / stopped / error, instruction, goal, step, skill, message, warning).
+  executing / succeeded / stopped / error, received, instruction, goal, step, skill, message,
+  warning).
 
 Watchdog: while executing, odometry or camera older than `sensor_timeout` (wall-clock arrival
 time) gives zero velocity until they are fresh again. Bad input (malformed images, NaN
