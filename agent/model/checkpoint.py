@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from agent.config import RoombyConfig, check_together, merge
 from agent.model.config import ModelConfig
 from agent.model.network import RoombyPolicyNet
 
@@ -56,23 +57,29 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu"
                               f"policy checkpoint written by `roomby train`") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a Roomby policy checkpoint")
-    if data.get("version", 0) > VERSION:
-        raise CheckpointError(f"{path} has checkpoint format {data['version']}; this Roomby "
+    version = data.get("version", 0)
+    if not isinstance(version, int) or version > VERSION:
+        raise CheckpointError(f"{path} has checkpoint format {version!r}; this Roomby "
                               f"reads up to {VERSION}: upgrade Roomby")
     known = {f.name for f in dataclasses.fields(ModelConfig)}
     cfg_dict = data.get("model_config") or {}
     unknown = sorted(set(cfg_dict) - known)
     if unknown:
         raise CheckpointError(f"{path}: unknown model config key(s) {unknown}")
-    try:
-        net = RoombyPolicyNet(ModelConfig(**cfg_dict))
-    except (ValueError, AssertionError) as e:
-        raise CheckpointError(f"{path}: bad model config: {e}") from e
+    try:  # the same types and ranges as a config file's model: section
+        cfg = merge(RoombyConfig(), {"model": cfg_dict}, f"{path} model_config")
+        check_together(cfg, f"{path} model_config")
+        net = RoombyPolicyNet(cfg.model)
+    except (ValueError, AssertionError) as e:  # ConfigError is a ValueError
+        raise CheckpointError(f"{path}: bad model config: {e}") from None
     try:
         net.load_state_dict(data["state_dict"])
-    except (KeyError, RuntimeError) as e:
+    except (KeyError, RuntimeError, TypeError, AttributeError) as e:
         raise CheckpointError(f"{path}: weights do not fit the model config: {e}") from e
-    return net.eval(), dict(data.get("meta") or {})
+    meta = data.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path}: its meta must be a mapping, got {type(meta).__name__}")
+    return net.eval(), dict(meta)
 
 
 def _what_is(path: Path, error: Exception) -> str:

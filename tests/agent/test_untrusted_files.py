@@ -175,6 +175,29 @@ def test_a_truncated_checkpoint_is_refused_by_name(fw_checkpoint, tmp_path_facto
     assert str(path) in str(e.value) and "weights_only=False" not in str(e.value)
 
 
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_checkpoint_with_odd_contents_is_refused_by_name(fw_checkpoint, tmp_path_factory,
+                                                           data):
+    import torch
+
+    blob = torch.load(fw_checkpoint, weights_only=True)
+    places = [(k,) for k in blob] + [("model_config", k) for k in blob["model_config"]]
+    where = data.draw(st.sampled_from(places))
+    parent = blob if len(where) == 1 else blob["model_config"]
+    if data.draw(st.booleans()):
+        del parent[where[-1]]
+    else:
+        parent[where[-1]] = data.draw(ODD)
+    path = tmp_path_factory.mktemp("ckpt") / "odd.pt"
+    torch.save(blob, path)
+    try:
+        load_checkpoint(path)
+    except CheckpointError as e:
+        assert str(path) in str(e)
+
+
 @FUZZ
 @given(lines=st.lists(st.one_of(st.text(max_size=40), ODD.map(json.dumps),
                                 st.just("[" * 50_000)), min_size=1, max_size=4),
