@@ -132,7 +132,7 @@ def roomby(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("command", sorted(BAD_ARGS))
-@settings(max_examples=20, deadline=None, derandomize=True,
+@settings(max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_wrong_arguments_end_with_a_message_not_a_traceback(command, data, tmp_path):
