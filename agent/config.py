@@ -98,9 +98,13 @@ def _check(value: Any, tp: Any, where: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where}: expected a number, got {_shown(value)}")
+        try:
+            value = float(value)
+        except OverflowError:
+            value = math.inf
         if not math.isfinite(value):
             raise ConfigError(f"{where}: expected a finite number, got {_shown(value)}")
-        return float(value)
+        return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{where}: expected an integer, got {_shown(value)}")
@@ -164,6 +168,9 @@ def _yaml(text: str, where: str) -> Any:
         raise ConfigError(f"{where}: not valid YAML: {e}") from e
     except RecursionError:
         raise ConfigError(f"{where}: not valid YAML: nested too deeply") from None
+    except (ValueError, TypeError, AttributeError) as e:  # a tag or date YAML cannot build
+        raise ConfigError(f"{where}: a value YAML cannot read ({type(e).__name__}: "
+                          f"{_cut(str(e))})") from None
 
 
 def parse_override(text: str) -> tuple[str, str, Any]:

@@ -121,7 +121,8 @@ def soak(driver: Driver, procs: dict, seconds: float, every: float, rng: random.
             stops.append((time.monotonic(), end))
         else:
             text = rng.choice(GARBAGE if kind == "garbage" else COMMANDS)
-            stops = [(t0, min(t1, time.monotonic())) for t0, t1 in stops]  # a command ends them
+            if kind != "garbage":  # a refused command leaves the robot stopped
+                stops = [(t0, min(t1, time.monotonic())) for t0, t1 in stops]
             driver.pub_cmd.publish(String(data=text))
             sent.append((time.monotonic(), len(sent) + 1))
         driver.spin(every * rng.uniform(0.5, 1.5))
@@ -161,13 +162,16 @@ def burst(driver: Driver, n: int, rate: float) -> dict:
     driver.spin_until(started_last, 10.0)
     seen = {s.get("received") for t, s in driver.status if t >= t0}
     acked = sum(1 for k in range(first, first + n) if k in seen)
+    starts = {s["received"] for t, s in driver.status
+              if t >= t0 and s["message"].startswith("policy reads")}
     return {"commands": n, "rate_hz": n / send_s, "acknowledged": acked,
-            "lost": n - acked, "latest_started": started_last(),
+            "lost": n - acked, "latest_started": started_last(), "started": len(starts),
+            "started_per_s": len(starts) / send_s,
             "drain_s": time.monotonic() - t0 - send_s}
 
 
 def run(args: argparse.Namespace) -> dict:
-    domain = random.Random(args.seed).randint(150, 230)
+    domain = 1 + (os.getpid() + args.seed) % 101  # ROS keeps ids above 101 for other uses
     os.environ.update(ROS_DOMAIN_ID=str(domain), ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST")
     work = Path(tempfile.mkdtemp(prefix="roomby_soak_"))
     procs = {"sim": start("roomby-sim-node", work / "sim.log", env_id="Roomby/Mixed-v0",
@@ -204,6 +208,8 @@ def failures(out: dict, args: argparse.Namespace) -> list[str]:
     b = out.get("burst")
     if b and (b["lost"] or not b["latest_started"]):
         bad.append(f"burst: {b['lost']} lost, latest started: {b['latest_started']}")
+    if b and b["started_per_s"] > 11:  # the agent node's control rate is 10 Hz
+        bad.append(f"burst: {b['started_per_s']:.1f} commands started a second")
     return bad
 
 
@@ -231,8 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     if "burst" in out:
         b = out["burst"]
         print(f"burst: {b['commands']} at {b['rate_hz']:.0f} Hz: {b['acknowledged']} "
-              f"acknowledged, {b['lost']} lost, latest started {b['latest_started']}, drained "
-              f"{b['drain_s']:.1f} s after the last")
+              f"acknowledged, {b['lost']} lost, {b['started']} started "
+              f"({b['started_per_s']:.1f} a second), latest started {b['latest_started']}, "
+              f"drained {b['drain_s']:.1f} s after the last")
     print(f"alive: {out['alive']}; logs: {out['logs']}")
     print("FAILED: " + "; ".join(out["failures"]) if out["failures"] else "all checks passed")
     if args.json:

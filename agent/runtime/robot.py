@@ -35,6 +35,7 @@ from sim.catalog import (
     FURNITURE_TYPES,
     RAISED,
     ROBOT_RADIUS,
+    ROOM_TYPES,
 )
 from sim.grid import (
     BLOCK,
@@ -165,6 +166,35 @@ class Step:
     history: list[str] = field(default_factory=list)
 
 
+def robot_settings(bundle: Bundle) -> tuple[CameraSpec, np.ndarray | None, float]:
+    """(camera, perception calibration, type confidence power) from a bundle's metadata, or a
+    BundleError saying what does not fit this Roomby's map (the ROS node calls it at start, so
+    a bad bundle is a configuration error, not a crash at the first command)."""
+    meta = bundle.meta
+    if list(meta["map"]["channels"]) != list(MAP_CHANNELS) or \
+            int(meta["map"]["size"]) != MAP_SIZE:
+        raise BundleError(f"{bundle.path}: the bundle's map (channels "
+                          f"{meta['map']['channels']}) is not this roomby's map: export it "
+                          "with the roomby version installed here")
+    fields = {f for f in CameraSpec.__dataclass_fields__}
+    try:
+        camera = CameraSpec(**{k: v for k, v in meta["camera"].items() if k in fields})
+        cal = meta["map"].get("type_given_room")
+        type_given_room = None if cal is None else np.asarray(cal, np.float32)
+        power = float(meta["map"].get("type_confidence_power") or 0.0)
+    except (TypeError, ValueError) as e:
+        raise BundleError(f"{bundle.path}: the camera or map calibration in its metadata "
+                          f"cannot be read: {e}") from None
+    want = (len(ROOM_TYPES) + 1, len(FURNITURE_TYPES), len(FURNITURE_TYPES))
+    if type_given_room is not None and type_given_room.shape != want:
+        raise BundleError(f"{bundle.path}: map.type_given_room must be [room + 1, true type, "
+                          f"read type] {list(want)}, got {list(type_given_room.shape)}")
+    if not (camera.far > camera.near > 0 and 0 < camera.hfov_deg < 180):
+        raise BundleError(f"{bundle.path}: camera near {camera.near}, far {camera.far}, hfov "
+                          f"{camera.hfov_deg}: expected 0 < near < far and 0 < hfov < 180")
+    return camera, type_given_room, power
+
+
 class RobotAgent:
     """Policy + map + skills for one robot (see the module doc for the loop)."""
 
@@ -172,25 +202,8 @@ class RobotAgent:
                  max_decisions: int = 48, threads: int = 1,
                  policy: RuntimePolicy | None = None):
         self.policy = policy or RuntimePolicy(bundle, threads=threads)
-        meta = self.policy.bundle.meta
-        if list(meta["map"]["channels"]) != list(MAP_CHANNELS) or \
-                int(meta["map"]["size"]) != MAP_SIZE:
-            raise BundleError(f"{self.policy.bundle.path}: the bundle's map (channels "
-                              f"{meta['map']['channels']}) is not this roomby's map: export it "
-                              "with the roomby version installed here")
-        fields = {f for f in CameraSpec.__dataclass_fields__}
-        try:
-            self.camera = CameraSpec(**{k: v for k, v in meta["camera"].items() if k in fields})
-            cal = meta["map"].get("type_given_room")
-            self.type_given_room = None if cal is None else np.asarray(cal, np.float32)
-            self.confidence_power = float(meta["map"].get("type_confidence_power") or 0.0)
-        except (TypeError, ValueError) as e:
-            raise BundleError(f"{self.policy.bundle.path}: the camera or map calibration in "
-                              f"its metadata cannot be read: {e}") from None
-        if self.type_given_room is not None and self.type_given_room.ndim != 3:
-            raise BundleError(f"{self.policy.bundle.path}: map.type_given_room must be "
-                              "[room, true type, read type], got shape "
-                              f"{self.type_given_room.shape}")
+        self.camera, self.type_given_room, self.confidence_power = robot_settings(
+            self.policy.bundle)
         self.grid = grid
         self.frame = GridFrame(origin=(0.0, 0.0), res=FINE_RES, shape=FINE.shape)
         self.max_decisions = max_decisions

@@ -77,7 +77,8 @@ def load_rooms(path: str | os.PathLike) -> list[RoomLabel]:
         doc = yaml.safe_load(path.read_text())
     except OSError as e:
         raise RoomsError(f"{path}: cannot read the rooms file ({e.strerror})") from e
-    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as e:
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError, ValueError, TypeError,
+            AttributeError) as e:  # the last three: tags or dates YAML cannot build
         raise RoomsError(f"{path}: not YAML/JSON, so not a rooms file ({e})") from None
     return parse_rooms(doc, str(path))
 
