@@ -2,15 +2,19 @@
 that do not exist, directories where files belong, damaged files, unicode, very long arguments.
 Each run must end with exit status 0, 1 or 2 and say why on stderr, never with a traceback.
 
-Each example carries at least one argument that is wrong for its option, so no example starts an
-hour of evaluation; which one, and what else comes with it, is the fuzzer's choice.
+Each example carries one to three arguments drawn from values meant to be wrong for their option
+(a few, such as a Ray address, may happen to be valid), so no example starts an hour of
+evaluation; which ones, and what comes with them, is the fuzzer's choice.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -57,7 +61,14 @@ def _files(root: Path) -> dict[str, str]:
     return paths
 
 
-FILES = _files(Path(os.environ.get("TMPDIR", "/tmp")) / f"roomby-cli-fuzz-{os.getpid()}")
+def _remove(root: Path) -> None:
+    os.chmod(root / "noread.json", 0o600)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+_ROOT = Path(tempfile.mkdtemp(prefix="roomby-cli-fuzz-"))
+FILES = _files(_ROOT)
+atexit.register(_remove, _ROOT)
 BAD_PATH = st.sampled_from(sorted(FILES.values()))
 BAD_OUT = st.sampled_from([FILES[k] for k in ("dir", "under_a_file", "long", "dangling")]
                           + [FILES["text.txt"] + ".avi", FILES["dir"] + "/x.webm"])
@@ -68,7 +79,8 @@ BAD_SET = st.one_of(
     TEXT, st.sampled_from(["env.camera_width=-5", "env.nope=1", "model.dim=7", "train.lr=0",
                            "env.split=test", "env.n_rooms=[3,1]", "run.max_retries=-2",
                            "env.id=" + "x" * 5000, "env.hfov_deg=.nan", "x.y.z=1", "=",
-                           "env.split=[", "model.heads=0", "train.seed=-1"]))
+                           "env.split=[", "model.heads=0", "train.seed=-1",
+                           "env.split=!!timestamp x", "train.lr=1" + "0" * 400]))
 CHOICE = st.one_of(TEXT, st.sampled_from(["Learned", "EXPERT", "oracle ", "ray ", "heldout2"]))
 
 

@@ -140,6 +140,15 @@ def test_rules_between_keys_are_checked_after_every_override():
         load_config(overrides=["train.init_widen=true", "train.init_partial=true"])
 
 
+@pytest.mark.parametrize("override", [
+    "env.split=!!timestamp x", "env.split=2001-13-01", "env.split=!!int x",
+    "train.lr=1" + "0" * 400, "train.seed=1" + "0" * 5000, "env.n_rooms=" + "[" * 5000,
+])
+def test_values_yaml_cannot_build_are_config_errors(override):
+    with pytest.raises(ConfigError, match="^--set"):
+        load_config(overrides=[override])
+
+
 @pytest.mark.parametrize("override,needle", [
     ("env.camera_width=-5", "env.camera_width: -5 must be in [16, 1280]"),
     ("env.n_rooms=[5, 2]", "min <= max"),

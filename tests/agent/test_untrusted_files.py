@@ -21,7 +21,8 @@ from agent.model.checkpoint import CheckpointError, load_checkpoint
 from agent.runtime import BundleError, RuntimePolicy
 from agent.runtime.bundle import METADATA, SCHEMA, load_bundle
 from agent.runtime.robot import RobotAgent, RobotGrid
-from agent.speech.audio import AudioError, parse_wav, write_wav
+from agent.runtime.rooms import RoomLabel, RoomsError, label_grid, load_rooms, rooms_doc
+from agent.speech.audio import AudioError, parse_wav, read_wav, write_wav
 from sim.grid import FINE
 from sim.home import Home, HomeError
 from sim.home_generator import generate_home
@@ -154,13 +155,32 @@ def cut_or_flip(data: bytes, draw) -> bytes:
 
 @FUZZ
 @given(data=st.data())
-def test_a_damaged_wav_is_refused_or_read(tmp_path_factory, data):
-    wav = _wav_bytes(tmp_path_factory.mktemp("wav"))
+def test_a_damaged_wav_is_refused_by_name_or_read(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("wav")
+    path = folder / "damaged.wav"
+    path.write_bytes(cut_or_flip(_wav_bytes(folder), data.draw))
     try:
-        samples, rate = parse_wav(cut_or_flip(wav, data.draw))
-    except AudioError:
+        samples, rate = read_wav(path)
+    except AudioError as e:
+        assert str(path) in str(e)
         return
     assert samples.ndim == 2 and len(samples) > 0 and rate > 0
+    assert np.array_equal(samples, parse_wav(path.read_bytes())[0])
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_damaged_rooms_file_is_refused_by_name(tmp_path_factory, data):
+    good = rooms_doc([RoomLabel("kitchen", ((1, 1), (5, 1), (5, 4), (1, 4))),
+                      RoomLabel("living_room", ((5, 1), (9, 1), (9, 4), (5, 4)))])
+    bad, _ = mutate(good, data)
+    path = tmp_path_factory.mktemp("rooms") / "rooms.yaml"
+    path.write_text(data.draw(st.sampled_from([json.dumps(bad), "rooms: !!timestamp x",
+                                               "{" * 5000, "\x00\xff"])))
+    try:
+        label_grid(load_rooms(path))
+    except RoomsError as e:
+        assert str(path) in str(e)
 
 
 @settings(max_examples=15, deadline=None,
