@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.catalog import COLOR_NAMES, FURNITURE_TYPES, RAISED_TYPES, ROOM_TYPES
+from sim.free_text import normalise
 
 PAD, UNK = 0, 1
 MAX_TOKENS = 32
@@ -187,6 +188,8 @@ class ParseResult:
 
 
 MAX_COMMAND_CHARS = 500
+MAX_STEPS = 3
+"""Steps a command may have ("A, then B, then C"); the sim carries out sequences of two."""
 
 
 def _find_phrases(words: list[str], table: dict[str, tuple[str, ...]]) -> list[tuple[int, str]]:
@@ -240,10 +243,14 @@ def parse(text: str) -> ParseResult:
     if len(text) > MAX_COMMAND_CHARS:
         return ParseResult(None, error=f"command too long ({len(text)} characters; "
                                        f"at most {MAX_COMMAND_CHARS})")
-    words = tokenize(text)
-    unknown = sorted({w for w in words if w not in WORD_TO_ID})
-    if not words:
-        return ParseResult(None, unknown, "no words in the command")
+    if not tokenize(text):
+        return ParseResult(None, [], "no words in the command")
+    reading = normalise(text, COLOR_NAMES)  # free text -> the words below (sim/free_text.py)
+    unknown = [w for w in reading.ignored if w not in WORD_TO_ID]
+    if reading.text is None:
+        hint = f" (unknown words: {', '.join(unknown)})" if unknown else ""
+        return ParseResult(None, unknown, f"not a command: {reading.refused}{hint}")
+    words = tokenize(reading.text)
     # Split into steps at "then" / "after that".
     clauses: list[list[str]] = [[]]
     i = 0
@@ -257,8 +264,9 @@ def parse(text: str) -> ParseResult:
         clauses[-1].append(words[i])
         i += 1
     clauses = [c for c in clauses if c]
-    if len(clauses) > 2:
-        return ParseResult(None, unknown, f"{len(clauses)} steps; at most two are supported")
+    if len(clauses) > MAX_STEPS:
+        return ParseResult(None, unknown, f"{len(clauses)} steps; at most {MAX_STEPS} are "
+                                          "supported")
     steps = []
     for c in clauses:
         goal, err = _parse_clause(c)

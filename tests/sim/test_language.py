@@ -86,7 +86,11 @@ def test_unknown_words_are_named_but_do_not_block_a_clear_goal():
     ("go to the red", "colour but no object"),
     ("vacuum under the fridge", "cannot get under"),
     ("bonjour le robot", "bonjour"),
-    ("go to the kitchen then the bedroom then the office", "at most two"),
+    ("go to the kitchen then the bedroom then the office then the hallway", "at most 3"),
+    ("open the fridge", "'open' is not something I do"),
+    ("is the kitchen clean?", "a question"),
+    ("don't vacuum the bedroom", "not to do something"),
+    ("the bathroom looks great", "not what to do"),
 ])
 def test_bad_commands_get_clear_errors(text: str, needle: str):
     res = parse(text)
