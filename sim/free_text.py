@@ -28,7 +28,7 @@ OBJECT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "desk": ("desk", "writing desk", "computer desk", "work desk", "bureau"),
     "chair": ("chair", "armchair", "arm chair", "stool", "recliner", "dining chair",
               "office chair", "rocking chair"),
-    "rug": ("rug", "carpet", "mat", "doormat", "runner"),
+    "rug": ("rug", "carpet", "mat", "doormat", "runner", "bath mat", "bathmat", "floor mat"),
     "fridge": ("fridge", "refrigerator", "fridge freezer", "icebox"),
     "plant": ("plant", "houseplant", "house plant", "potted plant", "pot plant", "ficus",
               "fern", "cactus", "monstera"),
@@ -78,6 +78,22 @@ QUESTION_WORDS = frozenset(("what", "how", "why", "where", "who", "which", "is",
 REQUEST_STARTS = frozenset(("could", "can", "would", "will", "please", "pls", "kindly"))
 STATE_WORDS = frozenset(("great", "clean", "spotless", "fine", "tidy", "nice", "good", "lovely",
                          "perfect", "done"))
+# Names of things, places and colours the catalogue does not have: a command naming one is
+# answered with what the robot knows instead of being read without it (or "corrected" into it).
+OTHER_THINGS = frozenset((
+    "piano", "lamp", "wardrobe", "dresser", "cabinet", "cupboard", "ottoman", "bench", "stove",
+    "oven", "sink", "bathtub", "shower", "dishwasher", "closet", "mirror", "window",
+    "door", "fireplace", "radiator", "heater", "bin", "trashcan", "crib", "cot", "nightstand",
+    "sideboard", "piano", "microwave", "freezer", "washer", "dryer", "toybox", "beanbag",
+    "chest", "stairs", "staircase", "car", "bike", "computer", "printer", "speaker"))
+OTHER_PLACES = frozenset((
+    "garage", "garden", "balcony", "attic", "basement", "porch", "patio", "yard", "backyard",
+    "laundry", "utility", "pantry", "cellar", "nursery", "playroom", "conservatory", "gym",
+    "terrace", "driveway", "loft", "dining", "upstairs", "downstairs"))
+OTHER_COLORS = frozenset((
+    "pink", "grey", "gray", "brown", "beige", "cream", "navy", "teal", "turquoise", "gold",
+    "golden", "silver", "maroon", "lilac", "tan", "cyan", "magenta", "ivory", "khaki", "olive",
+    "lime", "violet", "indigo", "crimson", "scarlet", "mauve", "charcoal", "peach"))
 CONTRACTIONS = {"you're": "you are", "that's": "that is", "there's": "there is",
                 "it's": "it is", "what's": "what is", "i'm": "i am", "don't": "do not",
                 "doesn't": "does not", "you've": "you have", "we're": "we are",
@@ -137,7 +153,8 @@ def _phrase_table() -> list[tuple[tuple[str, ...], str]]:
 
 PHRASES = _phrase_table()
 KNOWN = frozenset(w for words, _ in PHRASES for w in words) | EVENT_WORDS | GO_WORDS | \
-    UNDER_WORDS | FOREIGN_VERBS | QUESTION_WORDS | REQUEST_STARTS | STATE_WORDS | FUNCTION_WORDS
+    UNDER_WORDS | FOREIGN_VERBS | QUESTION_WORDS | REQUEST_STARTS | STATE_WORDS | \
+    FUNCTION_WORDS | OTHER_THINGS | OTHER_PLACES | OTHER_COLORS
 MEANINGFUL = frozenset(w for words, _ in PHRASES for w in words) | EVENT_WORDS | GO_WORDS | \
     UNDER_WORDS
 """Words that mean something to `normalise`; the rest (filler, unknown names) is ignored."""
@@ -250,6 +267,13 @@ def _refusal(words: list[str], opening: bool) -> str | None:
     """Why a clause is not a command for the robot (None: it may be one). Only the opening
     clause can be a question ("..., which is blue" is a description)."""
     body = [w for w in words if w not in _FILLER_STARTS]
+    for other, kind, known in ((OTHER_THINGS, "furniture", _OBJECTS), (OTHER_PLACES, "a room",
+                                                                        _ROOMS),
+                               (OTHER_COLORS, "a colour", _COLORS)):
+        named = [w for w in words if w in other]
+        if named:
+            return (f"'{named[0]}' is not {kind} I know; I know "
+                    f"{', '.join(sorted(known))}")
     for neg in NEGATIONS:
         n = len(neg)
         if any(tuple(words[i:i + n]) == neg for i in range(len(words))):

@@ -98,3 +98,14 @@ def test_steps_come_in_the_order_they_are_to_be_done(text: str, steps: list[str]
 def test_going_to_two_places_in_one_step_is_asked_not_guessed():
     res = parse("go to the chair and the couch")
     assert res.goal is None and "more than one object" in res.error
+
+
+@pytest.mark.parametrize("text,word,known", [
+    ("go to the piano", "piano", "bookshelf, chair, couch"),
+    ("vacuum under the pink chair", "pink", "black, blue, green"),
+    ("clean the garage", "garage", "bathroom, bedroom, hallway"),
+    ("vacuum under the lamp in the kitchen", "lamp", "bed, bookshelf"),
+])
+def test_what_the_home_cannot_have_is_named_with_what_is_known(text: str, word: str, known: str):
+    res = parse(text)
+    assert res.goal is None and f"'{word}' is not" in res.error and known in res.error
