@@ -32,6 +32,11 @@ class EnvConfig:
     """Camera image height in pixels."""
     hfov_deg: Annotated[float, Range(gt=0.0, lt=180.0)] = 90.0
     """Camera horizontal field of view, degrees."""
+    reader: Literal["raw", "canonical"] = "raw"
+    """How the policy reads the instruction: 'raw' (the tokens of the text as the sim states
+    it) or 'canonical' (first rewritten by the free-text reader, sim/free_text.py, into the
+    phrasings training used: what `roomby run` and the ROS agent node do with people's
+    commands)."""
     render_every: Positive = 3
     """Skill env: control periods between camera frames while a skill runs."""
 
@@ -48,6 +53,7 @@ class EnvConfig:
 
         kwargs: dict[str, Any] = {
             "split": self.split,
+            "reader": self.reader,
             "perception": self.perception,
             "camera": {"width": self.camera_width, "height": self.camera_height,
                        "hfov_deg": self.hfov_deg},

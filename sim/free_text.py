@@ -410,3 +410,9 @@ def normalise(text: str, colors: tuple[str, ...] = COLOR_NAMES) -> Reading:
     if reading.text is None:
         reading.refused = "no room or furniture I know"
     return reading
+
+
+def read_command(text: str) -> str:
+    """The command as the policy should read it: `normalise`'s rewrite in the parser's words
+    (the phrasings training used), or the text as given where it is not a command."""
+    return normalise(text).text or text

@@ -86,6 +86,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = args_config(args)
     from agent.policies.episode import env_overrides
 
+    # A person's command is read first (sim/free_text.py): the policy sees it in the phrasings
+    # it was trained on, not the filler, typos and synonyms it never met (--set env.reader=raw
+    # shows what the policy makes of the text as typed).
+    if not any(o.replace(" ", "").startswith("env.reader=") for o in args.overrides):
+        cfg.env.reader = "canonical"
     env = cfg.env.make(**env_overrides(args.policy, args.perception))
     options: dict[str, Any] = {"goal": res.goal, "instruction": args.instruction}
     if args.home:

@@ -37,6 +37,7 @@ from sim.catalog import (
     ROBOT_RADIUS,
     ROOM_TYPES,
 )
+from sim.free_text import read_command
 from sim.grid import (
     BLOCK,
     EXTENT,
@@ -223,7 +224,7 @@ class RobotAgent:
     def start(self, instruction: str):
         """A new command: fresh memory and map track; returns the runtime's Command (its goal
         reading and unknown words)."""
-        cmd = self.policy.reset(instruction)
+        cmd = self.policy.reset(read_command(instruction))  # as `roomby run` reads it
         self.map = RobotMap(self.grid, self.camera, self.type_given_room)
         self.skill, self.last, self.decisions, self.done = None, None, 0, False
         self._blocked.reset()

@@ -14,6 +14,7 @@ from sim.actions import CLEAN, NAVIGATE, OBJECT_SNAP
 from sim.camera import CameraSpec
 from sim.catalog import CLEAN_RADIUS, FLAT, FURNITURE, RAISED
 from sim.dirt import Dirt
+from sim.free_text import read_command
 from sim.grid import EXTENT, FINE, FINE_RES, MAP, MAP_SIZE, HomeGrid
 from sim.home import Home, HomeError
 from sim.home_generator import generate_home_and_grid
@@ -45,6 +46,7 @@ class RoombyBaseEnv(gym.Env):
         perception: str | Perception = "oracle",
         camera: CameraSpec | dict | None = None,
         render_mode: str | None = None,
+        reader: str = "raw",
     ):
         if task != MIXED and task not in TASKS:
             raise ValueError(f"task {task!r} is not one of {[MIXED, *FAMILIES]}")
@@ -54,6 +56,9 @@ class RoombyBaseEnv(gym.Env):
         if not (perception == "oracle" or callable(perception)):
             raise ValueError("perception must be 'oracle' or a function (rgb, depth) -> "
                              "(types, colors); see sim.semantic_map.Perception")
+        if reader not in ("raw", "canonical"):
+            raise ValueError(f"reader {reader!r} is not 'raw' or 'canonical'")
+        self.reader = reader
         self.task = task
         self.n_rooms = n_rooms
         self.split_name = split
@@ -128,7 +133,8 @@ class RoombyBaseEnv(gym.Env):
         self.trail = [(x, y)]
         self.periods = 0
         self.decisions = 0
-        self._tokens = encode(self.instruction)
+        self._tokens = encode(read_command(self.instruction) if self.reader == "canonical"
+                              else self.instruction)
         self._after_period(x, y, moved=0.0)
         self._sense()
         return self._obs(), self._info()

@@ -109,3 +109,21 @@ def test_going_to_two_places_in_one_step_is_asked_not_guessed():
 def test_what_the_home_cannot_have_is_named_with_what_is_known(text: str, word: str, known: str):
     res = parse(text)
     assert res.goal is None and f"'{word}' is not" in res.error and known in res.error
+
+
+def test_a_canonical_reader_env_shows_the_policy_the_command_as_read():
+    import gymnasium as gym
+
+    import sim  # noqa: F401  (registers the ids)
+    from sim.language import encode
+
+    goal = {"task": "vacuum_under", "object": "couch", "color": "red", "room": None}
+    said = "hi roomby, hoover under the red loveseat pls"
+    for reader, seen in (("canonical", "vacuum under the red couch"), ("raw", said)):
+        env = gym.make("Roomby/VacuumUnder-OneRoom-v0", reader=reader)
+        try:
+            obs, info = env.reset(seed=0, options={"goal": goal, "instruction": said})
+            assert (obs["instruction"] == encode(seen)).all()
+            assert info["instruction"] == said  # the sim still states what was said
+        finally:
+            env.close()
