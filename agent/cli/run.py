@@ -61,6 +61,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from agent.policies.episode import make_policy, run_episode
+    from sim.free_text import read_command
     from sim.language import parse
 
     if (args.instruction is None) == (args.wav is None):
@@ -91,6 +92,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     # shows what the policy makes of the text as typed).
     if not any(o.replace(" ", "").startswith("env.reader=") for o in args.overrides):
         cfg.env.reader = "canonical"
+    if cfg.env.reader == "canonical" and not args.json:
+        read = read_command(args.instruction)
+        if read != args.instruction:
+            print(f"read as: {read}", file=sys.stderr)
     env = cfg.env.make(**env_overrides(args.policy, args.perception))
     options: dict[str, Any] = {"goal": res.goal, "instruction": args.instruction}
     if args.home:

@@ -135,3 +135,9 @@ def test_out_of_range_numbers_are_usage_errors(args, says, capsys):
     with pytest.raises(SystemExit) as e:
         main(args)
     assert e.value.code == 2 and says in capsys.readouterr().err
+
+
+def test_run_reads_free_text_and_says_how(capsys):
+    assert main(["run", "the bathroom is a mess", "--seed", "1", "--policy", "expert"]) == 0
+    err = capsys.readouterr().err
+    assert "read as: vacuum the bathroom" in err
