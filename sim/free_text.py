@@ -138,6 +138,9 @@ class Reading:
     """Words that carried no meaning here (filler, politeness, unknown names)."""
     refused: str | None = None
     """Why this is not a command for the robot."""
+    sure: bool = True
+    """False where the refusal is only that nothing known was found (a semantic reader may
+    still place it); True for what is known not to be a command (another verb, a question)."""
 
 
 def _phrase_table() -> list[tuple[tuple[str, ...], str]]:
@@ -401,6 +404,7 @@ def normalise(text: str, colors: tuple[str, ...] = COLOR_NAMES) -> Reading:
             ordered.append(s)
     for s in ordered:
         if s.target and not s.action:
+            reading.sure = False
             reading.refused = (f"it names the {(s.objects or s.rooms)[0]} but not what to do "
                                "there (go to it, or vacuum it)")
             return reading
@@ -408,7 +412,7 @@ def normalise(text: str, colors: tuple[str, ...] = COLOR_NAMES) -> Reading:
                               if w != "|" and w not in MEANINGFUL and w not in palette})
     reading.text = ", then ".join(_render(s) for s in ordered if s.target or s.colors) or None
     if reading.text is None:
-        reading.refused = "no room or furniture I know"
+        reading.refused, reading.sure = "no room or furniture I know", False
     return reading
 
 

@@ -206,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print the goal (sim schema) a command means, or say which "
                                    "words could not be placed.")
     p.add_argument("instruction")
+    p.add_argument("--semantic", action="store_true",
+                   help="where the rules find nothing they know, take the nearest command the "
+                        "sim can state by MiniLM similarity, if close enough (pip install "
+                        "'roomby[minilm]'; measured in docs/world.md)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("listen", help="the text and goal of a spoken command",

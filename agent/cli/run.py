@@ -13,7 +13,15 @@ from agent.config import args_config
 def cmd_parse(args: argparse.Namespace) -> int:
     from sim.language import parse
 
-    res = parse(args.instruction)
+    if args.semantic:
+        from agent.language.nearest import NearestCommand
+
+        try:
+            res = NearestCommand().parse(args.instruction)
+        except ImportError as e:
+            raise ValueError(str(e)) from None
+    else:
+        res = parse(args.instruction)
     if args.json:
         print(json.dumps(res.to_dict()))
     elif res.goal is None:

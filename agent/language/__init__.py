@@ -1,0 +1,1 @@
+"""Reading commands beyond the rules: the semantic fallback (`agent.language.nearest`)."""
