@@ -184,14 +184,14 @@ def _step(words: list[str], colors: frozenset[str] = _COLORS) -> _Step:
     return s
 
 
-def _refusal(words: list[str], opening: bool) -> str | None:
+def _refusal(words: list[str], opening: bool, colors: frozenset[str] = _COLORS) -> str | None:
     """Why a clause is not a command for the robot (None: it may be one). Only the opening
     clause can be a question ("..., which is blue" is a description)."""
     body = [w for w in words if w not in _FILLER_STARTS]
     for other, kind, known in ((OTHER_THINGS, "furniture", _OBJECTS), (OTHER_PLACES, "a room",
                                                                         _ROOMS),
-                               (OTHER_COLORS, "a colour", _COLORS)):
-        named = [w for w in words if w in other]
+                               (OTHER_COLORS, "a colour", colors)):
+        named = [w for w in words if w in other and w not in known]
         if named:
             return (f"'{named[0]}' is not {kind} I know; I know "
                     f"{', '.join(sorted(known))}")
@@ -291,7 +291,7 @@ def normalise(text: str, colors: tuple[str, ...] = COLOR_NAMES) -> Reading:
             cur.append(w)
     steps: list[_Step] = []
     for n, (is_then, words) in enumerate(clauses):
-        why = _refusal(words, opening=n == 0)
+        why = _refusal(words, opening=n == 0, colors=palette)
         if why:
             reading.refused = why
             return reading
