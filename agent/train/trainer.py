@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from agent.config import RoombyConfig, to_dict
+from agent.config import RoombyConfig, check_together, to_dict
 from agent.demos.shards import Demonstrations, load_demonstrations
 from agent.model.checkpoint import save_checkpoint
 from agent.model.memory import detach_state
@@ -72,15 +72,7 @@ class Trainer:
         if self.tc.level == "motor" and (self.tc.dagger_rounds or self.tc.ppo_steps):
             raise ValueError("train.level=motor trains behaviour cloning only: set "
                              "train.dagger_rounds=0 and train.ppo_steps=0")
-        if self.tc.motor_chunk < 1:
-            raise ValueError(f"train.motor_chunk must be at least 1, got {self.tc.motor_chunk}")
-        if self.tc.init_widen and self.tc.init_partial:
-            raise ValueError("train.init_widen and train.init_partial exclude each other: widen "
-                             "to add inputs exactly, copy partially to change shapes")
-        if self.tc.perception_minutes < 0 or self.tc.calibrate_episodes < 0:
-            raise ValueError("train.perception_minutes and train.calibrate_episodes must be 0 "
-                             f"(off) or more, got {self.tc.perception_minutes} and "
-                             f"{self.tc.calibrate_episodes}")
+        check_together(cfg, "the config")  # a config built in Python skips load_config
         if self.tc.calibrate_episodes and not self.tc.freeze_perception:
             raise ValueError("train.calibrate_episodes calibrates a perception the later stages "
                              "keep: set train.freeze_perception=true, or "

@@ -379,9 +379,15 @@ def test_train_config_keys_are_checked(tmp_path: Path) -> None:
         load_config(bad)
 
 
+def test_out_of_range_training_settings_are_refused_when_read() -> None:
+    for override in ("train.perception_minutes=-1", "train.calibrate_episodes=-5",
+                     "train.motor_chunk=0"):
+        key = override.split("=")[0]
+        with pytest.raises(ValueError, match=f"{key}: .* must be"):
+            load_config(None, [override])
+
+
 @pytest.mark.parametrize("overrides, match", [
-    (["train.perception_minutes=-1"], "train.perception_minutes and train.calibrate_episodes"),
-    (["train.calibrate_episodes=-5"], "train.perception_minutes and train.calibrate_episodes"),
     (["train.calibrate_episodes=10", "train.freeze_perception=false"],
      "set train.freeze_perception=true, or train.calibrate_episodes=0"),
 ])
