@@ -330,7 +330,7 @@ def normalise(text: str, colors: tuple[str, ...] = COLOR_NAMES) -> Reading:
                               if w != "|" and w not in MEANINGFUL and w not in palette})
     reading.text = ", then ".join(_render(s) for s in ordered if s.target or s.colors) or None
     if reading.text is None:
-        reading.refused, reading.sure = "no room or furniture I know", False
+        reading.refused, reading.sure = "no object or room I know", False
     return reading
 
 
