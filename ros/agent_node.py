@@ -8,7 +8,8 @@ calls `agent.runtime.robot.RobotAgent` (policy + map + skills):
   `/roomby/status`, whose `received` counts the commands read so far (an acknowledgement). It is
   vetted by the command parser (`roomby parse`; empty, over-long and commands that name no task
   are refused with the reason, the current task goes on); a good one pre-empts the current task.
-  Commands that come faster than the control rate start only the latest, at the next period.
+  At most one command starts per control period, so the last of a burst is the one carried
+  out; commands sent before an e-stop and still queued when it arrives are dropped.
 - `/camera/image_raw` (rgb8/bgr8/rgba8/bgra8) + `/camera/depth/image_raw` (32FC1 m or 16UC1 mm)
   + `/camera/camera_info` (sensor-data QoS): the learned perception writes the map's semantic
   layer; the image must be the policy's camera size (its camera_info says so when it is not).
