@@ -31,9 +31,7 @@ from sim.lexicon import (
     OTHER_PLACES,
     OTHER_THINGS,
     QUESTION_WORDS,
-    REQUEST_STARTS,
     ROOM_SYNONYMS,
-    STATE_WORDS,
     THEN_PHRASES,
     UNDER_WORDS,
     VACUUM_PHRASES,
@@ -74,7 +72,7 @@ def _phrase_table() -> list[tuple[tuple[str, ...], str]]:
 
 PHRASES = _phrase_table()
 KNOWN = frozenset(w for words, _ in PHRASES for w in words) | EVENT_WORDS | GO_WORDS | \
-    UNDER_WORDS | FOREIGN_VERBS | QUESTION_WORDS | REQUEST_STARTS | STATE_WORDS | \
+    UNDER_WORDS | FOREIGN_VERBS | QUESTION_WORDS | \
     FUNCTION_WORDS | OTHER_THINGS | OTHER_PLACES | OTHER_COLORS
 MEANINGFUL = frozenset(w for words, _ in PHRASES for w in words) | EVENT_WORDS | GO_WORDS | \
     UNDER_WORDS

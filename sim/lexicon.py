@@ -67,16 +67,13 @@ FOREIGN_VERBS = frozenset((
     "take", "put", "throw", "pick", "make"))
 QUESTION_WORDS = frozenset(("what", "how", "why", "where", "who", "which", "is", "are", "does",
                             "do", "did", "was", "were", "whats"))
-REQUEST_STARTS = frozenset(("could", "can", "would", "will", "please", "pls", "kindly"))
-STATE_WORDS = frozenset(("great", "clean", "spotless", "fine", "tidy", "nice", "good", "lovely",
-                         "perfect", "done"))
 # Names of things, places and colours the catalogue does not have: a command naming one is
 # answered with what the robot knows instead of being read without it (or "corrected" into it).
 OTHER_THINGS = frozenset((
     "piano", "lamp", "wardrobe", "dresser", "cabinet", "cupboard", "ottoman", "bench", "stove",
     "oven", "sink", "bathtub", "shower", "dishwasher", "closet", "mirror", "window",
     "door", "fireplace", "radiator", "heater", "bin", "trashcan", "crib", "cot", "nightstand",
-    "sideboard", "piano", "microwave", "freezer", "washer", "dryer", "toybox", "beanbag",
+    "sideboard", "microwave", "freezer", "washer", "dryer", "toybox", "beanbag",
     "chest", "stairs", "staircase", "car", "bike", "computer", "printer", "speaker"))
 OTHER_PLACES = frozenset((
     "garage", "garden", "balcony", "attic", "basement", "porch", "patio", "yard", "backyard",
@@ -103,14 +100,16 @@ THEN_PHRASES = ("then", "and then", "after that", "afterwards", "afterward", "ne
                 "and once you are done there", "and once you are done", "and after that")
 FUNCTION_WORDS = frozenset((
     "the", "a", "an", "in", "to", "of", "on", "at", "it", "is", "one", "that", "which", "with",
-    "and", "or", "but", "for", "from", "by", "by", "its", "this", "there", "here", "you", "your",
+    "and", "or", "but", "for", "from", "by", "its", "this", "there", "here", "you", "your",
     "me", "my", "i", "we", "our", "us", "be", "been", "being", "am", "are", "was", "were", "all",
-    "some", "any", "every", "up", "out", "down", "around", "near", "next", "by", "as", "so",
+    "some", "any", "every", "up", "out", "down", "around", "near", "next", "as", "so",
     "first", "before", "after", "once", "when", "while", "until", "now", "too", "very", "really",
     "thanks", "thank", "cheers", "ta", "please", "pls", "sir", "mate", "buddy", "robot",
     "roomby", "hey", "hi", "hello", "who", "has", "had", "have", "got", "again", "floor",
     "spot", "area", "room", "place", "bit", "little", "whole", "entire", "full", "over", "they",
-    "them", "he", "she", "his", "her", "where", "sits", "stands", "against", "by", "than",
+    "them", "he", "she", "his", "her", "where", "sits", "stands", "against", "than",
     "then", "same", "other", "side", "corner", "just", "quick", "quickly", "right", "left",
     "if", "not", "no", "yes", "do", "does", "did", "can", "could", "would", "will", "should",
-    "mind", "let", "us", "let", "ok", "okay", "um", "uh", "oh", "well", "like", "also"))
+    "mind", "let", "ok", "okay", "um", "uh", "oh", "well", "like", "also",
+    # requests and states: known words, never "corrected" into furniture
+    "kindly", "great", "spotless", "fine", "nice", "good", "lovely", "perfect", "done"))
