@@ -21,7 +21,14 @@ import numpy as np
 
 from sim.catalog import COLOR_NAMES, FURNITURE_TYPES, RAISED_TYPES, ROOM_TYPES
 from sim.free_text import normalise
-from sim.language import TASKS, ParseResult, parse, render_instruction, templates_for
+from sim.language import (
+    MAX_COMMAND_CHARS,
+    TASKS,
+    ParseResult,
+    parse,
+    render_instruction,
+    templates_for,
+)
 
 THRESHOLD = 0.45
 """Calibrated by benchmarks/free_text.py: just above every tuning non-command that reaches the
@@ -97,8 +104,8 @@ class NearestCommand:
         """The rules' answer where they give a goal or are sure it is not a command; else the
         nearest command if it scores `threshold` or more."""
         res = parse(text)
-        if res.goal is not None or not text.strip():
-            return res
+        if res.goal is not None or not text.strip() or len(text) > MAX_COMMAND_CHARS:
+            return res  # empty or too long: the rules' answer is the whole answer
         reading = normalise(text, COLOR_NAMES)
         if reading.text is not None or reading.sure:
             return res

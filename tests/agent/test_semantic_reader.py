@@ -34,3 +34,5 @@ def test_the_fallback_leaves_sure_refusals_and_far_commands_refused(reader: Near
     res = reader.parse("good morning")
     assert res.goal is None and "not close enough" in res.error
     assert reader.parse("go to the kitchen").goal == parse("go to the kitchen").goal
+    for text in ("", "x" * 100_000):
+        assert reader.parse(text).error == parse(text).error
