@@ -29,13 +29,15 @@ import time
 
 import rclpy
 from rcl_interfaces.msg import SetParametersResult
+from rclpy.duration import Duration
 from rclpy.executors import ExternalShutdownException
 from std_msgs.msg import String
 
 from agent.speech import Heard, Recognizer
+from ros import topics
 from ros.node_base import RoombyNode
 
-TOPIC = "/roomby/command"
+TOPIC = topics.COMMAND
 
 
 PARAMETERS: dict[str, object] = {"wav": "", "mic": False, "once": False,
@@ -48,7 +50,7 @@ class SpeechNode(RoombyNode):
 
     def __init__(self, recognizer: Recognizer | None = None):
         super().__init__("roomby_speech", PARAMETERS)
-        self.publisher = self.create_publisher(String, TOPIC, 10)
+        self.publisher = self.create_publisher(String, TOPIC, topics.EVENTS)
         self.recognizer = recognizer or Recognizer()
         self.finished = False
         self.exit_code = 0
@@ -87,6 +89,10 @@ class SpeechNode(RoombyNode):
             path = self._pending.pop(0)
         published = self.publish(self.recognizer.hear_file(path), path)
         if self.get_parameter("once").value and not self._pending:
+            # Exiting destroys the writer: without waiting for the acknowledgement a reliable
+            # message that is still in flight is lost with it.
+            if published and not self.publisher.wait_for_all_acked(Duration(seconds=5.0)):
+                self.get_logger().warning("no subscriber acknowledged the command in 5 s")
             self.finished = True
             self.exit_code = 0 if published else 1
 
