@@ -1,163 +1,58 @@
-"""numpy <-> ROS messages for the nodes. Inputs from the wire are checked: a bad message raises
-ValueError with a message saying what is wrong, which the nodes log and report."""
+"""numpy <-> ROS messages for the nodes. Outgoing messages are `agent.viewer.messages`' dicts
+made rclpy messages (what a recording holds, field for field); incoming ones are decoded and
+checked by `agent.viewer.decode` (a bad message raises ValueError saying what is wrong, which
+the nodes log and report)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from builtin_interfaces.msg import Time
-from geometry_msgs.msg import Quaternion, Twist, TwistStamped
+from geometry_msgs.msg import Twist, TwistStamped
 from nav_msgs.msg import OccupancyGrid, Odometry
 from sensor_msgs.msg import CameraInfo, Image
 
+from agent.viewer import messages as m
+from agent.viewer.decode import (  # noqa: F401  (the nodes' and tests' import point)
+    COLOR_ENCODINGS,
+    DEPTH_ENCODINGS,
+    image_to_depth,
+    image_to_rgb,
+    occupied_on_grid,
+    pose_from_odometry,
+)
+from ros.to_ros import to_ros
 from sim.camera import CameraSpec
 
-COLOR_ENCODINGS = {"rgb8": (3, [0, 1, 2]), "bgr8": (3, [2, 1, 0]), "rgba8": (4, [0, 1, 2]),
-                   "bgra8": (4, [2, 1, 0])}
-DEPTH_ENCODINGS = {"32FC1": (np.float32, 1.0), "16UC1": (np.uint16, 1e-3)}
-"""Depth as metres (float) or millimetres (uint16, what most RGB-D drivers publish)."""
 
-
-def _rows(msg: Image, channels: int, itemsize: int) -> np.ndarray:
-    """The image's bytes as [H, W * channels * itemsize] without row padding."""
-    h, w, step = int(msg.height), int(msg.width), int(msg.step)
-    row = w * channels * itemsize
-    if h == 0 or w == 0:
-        raise ValueError(f"{msg.encoding} image has no pixels ({w} x {h})")
-    if step < row:
-        raise ValueError(f"{msg.encoding} image step {step} is shorter than a row ({row} bytes)")
-    data = np.frombuffer(bytes(msg.data), dtype=np.uint8)
-    if data.size < step * h:
-        raise ValueError(f"{msg.encoding} image of {w} x {h} (step {step}) needs {step * h} "
-                         f"bytes, got {data.size}")
-    return data[: step * h].reshape(h, step)[:, :row]
-
-
-def image_to_rgb(msg: Image) -> np.ndarray:
-    """sensor_msgs/Image (rgb8, bgr8, rgba8, bgra8) -> [H, W, 3] uint8 RGB."""
-    if msg.encoding not in COLOR_ENCODINGS:
-        raise ValueError(f"colour image encoding {msg.encoding!r} is not one of "
-                         f"{sorted(COLOR_ENCODINGS)}")
-    channels, order = COLOR_ENCODINGS[msg.encoding]
-    px = _rows(msg, channels, 1).reshape(int(msg.height), int(msg.width), channels)
-    return np.ascontiguousarray(px[:, :, order])
-
-
-def image_to_depth(msg: Image, far: float) -> np.ndarray:
-    """sensor_msgs/Image (32FC1 metres, 16UC1 millimetres) -> [H, W] float32 metres. Pixels
-    without a reading (0, NaN, inf) become `far`: beyond the projection's range, so unused."""
-    if msg.encoding not in DEPTH_ENCODINGS:
-        raise ValueError(f"depth image encoding {msg.encoding!r} is not one of "
-                         f"{sorted(DEPTH_ENCODINGS)}")
-    dtype, scale = DEPTH_ENCODINGS[msg.encoding]
-    dt = np.dtype(dtype).newbyteorder(">" if msg.is_bigendian else "<")
-    raw = _rows(msg, 1, dt.itemsize).copy().view(dt).reshape(int(msg.height), int(msg.width))
-    depth = raw.astype(np.float32) * np.float32(scale)
-    depth[~np.isfinite(depth) | (depth <= 0)] = far
-    return depth
+def _ns(stamp: Time) -> int:
+    return int(stamp.sec) * 1_000_000_000 + int(stamp.nanosec)
 
 
 def rgb_image(rgb: np.ndarray, stamp: Time, frame: str) -> Image:
-    h, w, _ = rgb.shape
-    msg = Image(height=h, width=w, encoding="rgb8", is_bigendian=0, step=3 * w)
-    msg.header.stamp, msg.header.frame_id = stamp, frame
-    msg.data = np.ascontiguousarray(rgb, dtype=np.uint8).tobytes()
-    return msg
+    return to_ros(Image, m.rgb_image(rgb, _ns(stamp), frame))
 
 
 def depth_image(depth: np.ndarray, stamp: Time, frame: str) -> Image:
-    h, w = depth.shape
-    msg = Image(height=h, width=w, encoding="32FC1", is_bigendian=0, step=4 * w)
-    msg.header.stamp, msg.header.frame_id = stamp, frame
-    msg.data = np.ascontiguousarray(depth, dtype="<f4").tobytes()
-    return msg
+    return to_ros(Image, m.depth_image(depth, _ns(stamp), frame))
 
 
 def camera_info(spec: CameraSpec, stamp: Time, frame: str) -> CameraInfo:
-    k = spec.intrinsics()
-    msg = CameraInfo(height=spec.height, width=spec.width, distortion_model="plumb_bob")
-    msg.header.stamp, msg.header.frame_id = stamp, frame
-    msg.d = [0.0] * 5
-    msg.k = k.reshape(-1).tolist()
-    msg.r = np.eye(3).reshape(-1).tolist()
-    msg.p = np.hstack([k, np.zeros((3, 1))]).reshape(-1).tolist()
-    return msg
-
-
-def yaw_quaternion(yaw: float) -> Quaternion:
-    return Quaternion(x=0.0, y=0.0, z=math.sin(yaw / 2), w=math.cos(yaw / 2))
+    return to_ros(CameraInfo, m.camera_info(spec, _ns(stamp), frame))
 
 
 def odometry(pose: tuple[float, float, float], v: float, w: float, stamp: Time,
              frame: str, child: str) -> Odometry:
-    x, y, yaw = pose
-    msg = Odometry()
-    msg.header.stamp, msg.header.frame_id, msg.child_frame_id = stamp, frame, child
-    msg.pose.pose.position.x, msg.pose.pose.position.y = float(x), float(y)
-    msg.pose.pose.orientation = yaw_quaternion(float(yaw))
-    msg.twist.twist.linear.x, msg.twist.twist.angular.z = float(v), float(w)
-    return msg
-
-
-def pose_from_odometry(msg: Odometry) -> tuple[float, float, float]:
-    """(x, y, yaw) of the base in the odometry frame; ValueError on NaN/inf or a zero
-    quaternion."""
-    p, q = msg.pose.pose.position, msg.pose.pose.orientation
-    values = [p.x, p.y, q.x, q.y, q.z, q.w]
-    if not all(math.isfinite(v) for v in values):
-        raise ValueError(f"odometry with NaN or infinite values: position ({p.x}, {p.y}), "
-                         f"orientation ({q.x}, {q.y}, {q.z}, {q.w})")
-    if q.x * q.x + q.y * q.y + q.z * q.z + q.w * q.w < 1e-12:
-        raise ValueError("odometry with a zero quaternion")
-    yaw = math.atan2(2.0 * (q.w * q.z + q.x * q.y), 1.0 - 2.0 * (q.y * q.y + q.z * q.z))
-    return float(p.x), float(p.y), yaw
+    return to_ros(Odometry, m.odometry(pose, v, w, _ns(stamp), frame, child))
 
 
 def velocity(v: float, w: float, stamped: bool, stamp: Time, frame: str
              ) -> Twist | TwistStamped:
-    twist = Twist()
-    twist.linear.x, twist.angular.z = float(v), float(w)
     if not stamped:
-        return twist
-    msg = TwistStamped(twist=twist)
-    msg.header.stamp, msg.header.frame_id = stamp, frame
-    return msg
+        return to_ros(Twist, m.twist(v, w))
+    return to_ros(TwistStamped, m.twist_stamped(v, w, _ns(stamp), frame))
 
 
 def occupancy_grid(floor: np.ndarray, res: float, stamp: Time, frame: str) -> OccupancyGrid:
     """A bool floor grid ([row, col] = [y, x], origin at (0, 0)) as OccupancyGrid: 0 free,
     100 occupied (walls, furniture, outside)."""
-    h, w = floor.shape
-    msg = OccupancyGrid()
-    msg.header.stamp, msg.header.frame_id = stamp, frame
-    msg.info.resolution, msg.info.width, msg.info.height = float(res), w, h
-    msg.info.origin.orientation.w = 1.0
-    msg.data = np.where(floor, 0, 100).astype(np.int8).reshape(-1).tolist()
-    return msg
-
-
-def occupied_on_grid(msg: OccupancyGrid, shape: tuple[int, int], res: float) -> np.ndarray:
-    """The grid as bool [rows, cols] on a grid of `shape` and `res` anchored at (0, 0) (nearest
-    cell; unknown (-1), >= 50 and outside the message count as occupied). The map's origin may
-    be anywhere but not rotated."""
-    info = msg.info
-    h, w, r = int(info.height), int(info.width), float(info.resolution)
-    if h == 0 or w == 0 or not (math.isfinite(r) and r > 0):
-        raise ValueError(f"occupancy grid of {w} x {h} cells at {r} m per cell is empty")
-    data = np.asarray(msg.data, dtype=np.int16)
-    if data.size != h * w:
-        raise ValueError(f"occupancy grid of {w} x {h} cells has {data.size} values")
-    q = info.origin.orientation
-    if abs(q.z) > 1e-6 or abs(q.x) > 1e-6 or abs(q.y) > 1e-6:
-        raise ValueError("occupancy grid with a rotated origin is not supported")
-    grid = data.reshape(h, w)
-    occupied = (grid < 0) | (grid >= 50)
-    centres = (np.arange(shape[0]) + 0.5) * res
-    rows = np.floor((centres - info.origin.position.y) / r).astype(int)
-    cols = np.floor((((np.arange(shape[1]) + 0.5) * res) - info.origin.position.x) / r
-                    ).astype(int)
-    out = np.ones(shape, dtype=bool)
-    rin, cin = (rows >= 0) & (rows < h), (cols >= 0) & (cols < w)
-    out[np.ix_(rin, cin)] = occupied[np.ix_(rows[rin], cols[cin])]
-    return out
+    return to_ros(OccupancyGrid, m.floor_grid(floor, res, _ns(stamp), frame))

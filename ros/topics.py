@@ -1,4 +1,5 @@
-"""Topic names and QoS profiles shared by Roomby's nodes (docs/architecture.md, docs/ros2.md)."""
+"""Topic names (from agent.viewer.topics) and QoS profiles shared by Roomby's nodes
+(docs/architecture.md, docs/ros2.md)."""
 
 from __future__ import annotations
 
@@ -10,23 +11,32 @@ from rclpy.qos import (
     qos_profile_sensor_data,
 )
 
-COMMAND = "/roomby/command"
-STATUS = "/roomby/status"
-STOP = "/roomby/stop"
-SIM_STATUS = "/roomby/sim_status"
-SIM_RESET = "/roomby/sim_reset"
-ROOMS = "/roomby/rooms"
-IMAGE = "/camera/image_raw"
-DEPTH = "/camera/depth/image_raw"
-CAMERA_INFO = "/camera/camera_info"
-ODOM = "/odom"
-MAP = "/map"
-CMD_VEL = "/cmd_vel"
-
-ODOM_FRAME = "odom"
-MAP_FRAME = "map"
-BASE_FRAME = "base_link"
-CAMERA_FRAME = "camera_color_optical_frame"
+from agent.viewer.topics import (  # noqa: F401  (names live where the recorder can use them)
+    ATTENTION,
+    BASE_FRAME,
+    CAMERA_FRAME,
+    CAMERA_INFO,
+    CAMERA_OVERLAY,
+    CMD_VEL,
+    COMMAND,
+    DEPTH,
+    GOAL_MAP,
+    IMAGE,
+    MAP,
+    MAP_FRAME,
+    ODOM,
+    ODOM_FRAME,
+    PLAN,
+    ROOMS,
+    SEMANTIC_MAP,
+    SIM_RESET,
+    SIM_STATUS,
+    STATUS,
+    STOP,
+    TARGET,
+    VIEWER,
+    VIEWER_NAMES,
+)
 
 SENSOR_QOS = qos_profile_sensor_data
 """Cameras: best effort, keep the last few (a late frame is worth nothing)."""

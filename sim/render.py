@@ -71,10 +71,10 @@ def _col(color: Sequence[float] | np.ndarray) -> np.ndarray:
 class _Frame:
     """The pixel frame of one picture: its size, where pixels lie in the world, grid lookups."""
 
-    def __init__(self, home: Home, px_per_m: int):
+    def __init__(self, bounds: tuple[float, float, float, float], px_per_m: int):
         if px_per_m <= 0:
             raise ValueError(f"px_per_m must be positive, got {px_per_m}")
-        x0, y0, x1, y1 = home.bounds()
+        x0, y0, x1, y1 = bounds
         self.ppm = float(px_per_m)
         self.left = x0 - MARGIN
         self.top = y1 + MARGIN
@@ -142,7 +142,7 @@ def world_to_pixel(home: Home, x: float, y: float, px_per_m: int = 40) -> tuple[
 
     Index the picture as ``img[row, col]``; the point may lie outside the picture (no clipping).
     """
-    return _Frame(home, px_per_m).to_pixel(x, y)
+    return _Frame(home.bounds(), px_per_m).to_pixel(x, y)
 
 
 # Drawing primitives work on a planar float32 image [3, H, W] in 0..1: per-pixel weights
@@ -258,6 +258,28 @@ def _draw_robot(img: np.ndarray, frame: _Frame, pose: tuple[float, float, float]
           2 if frame.ppm >= 30 else 1)
 
 
+def _draw_attention(img: np.ndarray, frame: _Frame, attention: np.ndarray) -> None:
+    """A red heat over the map cells, normalised to its max."""
+    att = _check_shape("attention", attention, (MAP_SIZE, MAP_SIZE)).astype(np.float32)
+    top = float(att.max())
+    if top > 0:
+        a = np.clip(att / top, 0, 1) * ATTENTION_ALPHA
+        a[a < 0.01] = 0
+        box = frame.grid_box(a > 0, MAP_RES)
+        if box is not None:
+            _blend_box(img, box, frame.gather(a, MAP_RES, 0.0, box), ATTENTION_COLOR)
+
+
+def _to_uint8(img: np.ndarray) -> np.ndarray:
+    """Planar float [3, H, W] in 0..1 -> interleaved uint8 [H, W, 3]."""
+    img *= 255.0
+    img += 0.5
+    out = np.empty((img.shape[1], img.shape[2], 3), dtype=np.uint8)
+    for c in range(3):  # values stay within 0..255.5
+        np.copyto(out[..., c], img[c], casting="unsafe")
+    return out
+
+
 def _draw_semantic(img: np.ndarray, frame: _Frame, semantic: np.ndarray) -> None:
     """A dot per map cell whose type evidence exceeds the threshold, in its strongest colour."""
     nt = len(FURNITURE_TYPES)
@@ -318,7 +340,7 @@ def draw_topdown(
     normalised to its max), `targets` (yellow outlines), the `trail` ([N, 2] world xy) and the
     robot at `pose` (x, y, yaw) with its heading.
     """
-    frame = _Frame(home, px_per_m)
+    frame = _Frame(home.bounds(), px_per_m)
     img = np.empty((3, frame.height, frame.width), dtype=np.float32)
     img[...] = _col(BACKGROUND)
     floor = np.asarray(FLOOR_COLOR, dtype=np.float32)
@@ -369,14 +391,7 @@ def draw_topdown(
         _draw_semantic(img, frame, sem.astype(np.float32))
 
     if attention is not None:
-        att = _check_shape("attention", attention, (MAP_SIZE, MAP_SIZE)).astype(np.float32)
-        top = float(att.max())
-        if top > 0:
-            a = np.clip(att / top, 0, 1) * ATTENTION_ALPHA
-            a[a < 0.01] = 0
-            box = frame.grid_box(a > 0, MAP_RES)
-            if box is not None:
-                _blend_box(img, box, frame.gather(a, MAP_RES, 0.0, box), ATTENTION_COLOR)
+        _draw_attention(img, frame, attention)
 
     thick = max(2, round(0.08 * frame.ppm))
     for f in targets:
@@ -394,9 +409,4 @@ def draw_topdown(
     if pose is not None:
         _draw_robot(img, frame, pose)
 
-    img *= 255.0
-    img += 0.5
-    out = np.empty((frame.height, frame.width, 3), dtype=np.uint8)
-    for c in range(3):  # planar float -> interleaved bytes (values stay within 0..255.5)
-        np.copyto(out[..., c], img[c], casting="unsafe")
-    return out
+    return _to_uint8(img)
