@@ -22,8 +22,16 @@ calls `agent.runtime.robot.RobotAgent` (policy + map + skills):
 - `/roomby/stop` (Empty): emergency stop; zero velocity at once, until the next command.
 - publishes `/cmd_vel` (Twist, or TwistStamped with `cmd_vel_stamped`) at `control_rate`,
   clamped to `max_linear`/`max_angular`, and `/roomby/status` (String JSON: state idle /
-  executing / succeeded / stopped / error, received, instruction, goal, step, skill, message,
-  warning).
+  executing / succeeded / stopped / error, received, instruction, goal, step, skill, target
+  (x, y), cell (the map cell the pointer chose, row * 48 + col), message, warning).
+
+Viewer topics (parameter `viewer`: "all", "none" or a comma list of attention, goal_map,
+semantic_map, target, plan, camera_overlay): `/roomby/attention` and `/roomby/goal_map`
+(OccupancyGrid over the 48 x 48 map cells, 0-100), `/roomby/semantic_map` (MarkerArray: a cube
+per cell the camera labelled, one namespace per object type, coloured by the colour read),
+`/roomby/target` (PoseStamped) and `/roomby/plan` (Path of the running skill), all in the `map`
+frame and latched, published after each decision's /cmd_vel; `/roomby/camera_overlay` (Image,
+sensor-data QoS: the camera with the perception's classes blended in). See docs/viewer.md.
 
 Watchdog: while executing, odometry or camera older than `sensor_timeout` (wall-clock arrival
 time) gives zero velocity until they are fresh again. Bad input (malformed images, NaN
@@ -55,6 +63,7 @@ from ros import topics
 from ros.conversions import image_to_depth, image_to_rgb, occupied_on_grid, pose_from_odometry
 from ros.conversions import velocity as velocity_msg
 from ros.node_base import RoombyNode, spin_node
+from ros.viewer import ViewerTopics
 from sim.grid import FINE, FINE_RES
 from sim.language import parse
 
@@ -92,6 +101,7 @@ PARAMETERS: dict[str, object] = {
     "max_decisions": 48,
     "threads": 1,
     "status_rate": 2.0,
+    "viewer": "all",
 }
 """Parameters and defaults (ament/roomby_ros/config/*.yaml set them on a robot)."""
 
@@ -136,6 +146,7 @@ class AgentNode(RoombyNode):
         self.rooms: np.ndarray | None = None
         self._warned: dict[str, float] = {}
         self._last_status = 0.0
+        self.viewer = ViewerTopics(self, str(self.param("viewer")))
         self.timer = self.create_timer(1.0 / float(self.param("control_rate")), self._tick)
         self._publish_status()
         self.get_logger().info(f"ready: backend {self.param('backend')}, "
@@ -150,6 +161,7 @@ class AgentNode(RoombyNode):
                 "step": self.agent.decisions if self.agent else 0,
                 "skill": last.decision.skill_name if last else None,
                 "target": list(last.target_xy) if last else None,
+                "cell": last.decision.cell if last else None,
                 "message": self.message, "warning": self.warning}
 
     def _publish_status(self) -> None:
@@ -297,6 +309,7 @@ class AgentNode(RoombyNode):
         self.frame = (rgb, self.depth, self.pose)
         if self.state == "executing" and self.agent is not None:
             self.agent.observe(*self.frame)
+            self.viewer.camera(rgb, self.agent.percept)
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
         try:
@@ -363,6 +376,7 @@ class AgentNode(RoombyNode):
             self.message = "sensors are fresh again: going on"
         v, w = self.agent.control(self.pose)
         self._send(v, w)
+        self.viewer.after_control(self.agent)  # after /cmd_vel: the views never delay it
         if self.agent.done:
             last = self.agent.last
             if last is not None and last.decision.skill_name == "stop":

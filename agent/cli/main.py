@@ -11,7 +11,7 @@ import sys
 
 from agent.cli.episodes import cmd_collect, cmd_compare, cmd_eval, cmd_train
 from agent.cli.files import cmd_export, cmd_home
-from agent.cli.run import cmd_listen, cmd_parse, cmd_run
+from agent.cli.run import cmd_listen, cmd_parse, cmd_replay, cmd_run
 from agent.config import ConfigError
 from sim.catalog import ROOM_TYPES
 from sim.registration import FAMILY_IDS
@@ -21,6 +21,7 @@ FAMILIES = ",".join(FAMILY_IDS)
 
 EPILOG = """examples:
   roomby run "vacuum under the red couch in the living room" --video out.mp4
+  roomby run "go to the kitchen" --record run.mcap && roomby replay run.mcap --video run.mp4
   roomby parse "Roomby, you forgot to vacuum the spot under the red couch in the living room!"
   roomby listen --wav command.wav --json      (or --mic where a microphone exists)
   roomby run --wav command.wav
@@ -145,9 +146,22 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="FILE", help="a home JSON (see `roomby home`), not a generated one")
     p.add_argument("--video", type=nonempty,
                    metavar="OUT",
-                   help="record the episode (.mp4 or .gif): camera and top-down map side by side")
+                   help="a video of the episode (.mp4 or .gif): camera, camera with what "
+                        "perception reads, the robot's map, the pointer's attention")
+    p.add_argument("--record", type=nonempty, metavar="OUT.mcap",
+                   help="record the episode's ROS 2 topics (camera, depth, odometry, map, "
+                        "cmd_vel, status and the viewer topics) to an MCAP file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_config_args(p)
+
+    p = sub.add_parser("replay", help="draw a recorded episode (.mcap) as a video",
+                       description="Draw an MCAP recording of Roomby's topics (roomby run "
+                                   "--record, or a robot's ros2 bag in MCAP) as the video "
+                                   "`run --video` draws.")
+    p.add_argument("recording", type=nonempty, help="an .mcap file")
+    p.add_argument("--video", type=nonempty, metavar="OUT", help="the video (.mp4 or .gif)")
+    p.add_argument("--still", type=nonempty, metavar="OUT.png", help="the last frame as PNG")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("eval", help="success, SPL and coverage of a policy per task family",
                        description="Evaluate a policy over generated episodes, per task family.")
@@ -269,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"run": cmd_run, "eval": cmd_eval, "compare": cmd_compare, "collect": cmd_collect,
             "train": cmd_train, "parse": cmd_parse, "listen": cmd_listen, "home": cmd_home,
-            "export": cmd_export}
+            "export": cmd_export, "replay": cmd_replay}
 
 
 def main(argv: list[str] | None = None) -> int:

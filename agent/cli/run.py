@@ -110,24 +110,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         from sim.home import Home
 
         options["home"] = Home.load(args.home)
-    writer = None
+    sinks: list = []
     try:
         policy = make_policy(args.policy, env, args.seed)
-        if args.video:
-            writer = _start_video(env, args.video, policy)
+        if args.video or args.record:
+            policy = _tap(env, policy, args, sinks)
 
         def on_step(step: int, action: Any, info: dict) -> None:
             if not args.json:
                 print(f"decision {step}: {_describe(env, action)}", file=sys.stderr)
 
         out = run_episode(env, policy, args.seed, options, on_step)
+        if sinks:
+            policy.tap.finish(out["success"])
     finally:
-        if writer is not None:
-            writer.close()
+        for sink in sinks:
+            sink.close()
         env.close()
     out["policy"] = args.policy
     if args.video:
         out["video"] = args.video
+    if args.record:
+        out["record"] = args.record
     if args.json:
         print(json.dumps(out))
     else:
@@ -138,6 +142,8 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"coverage {out['coverage']:.2f}, collisions {out['collisions']}")
         if args.video:
             print(f"  video: {args.video}")
+        if args.record:
+            print(f"  recording: {args.record} (roomby replay {args.record} --video OUT.mp4)")
     return 0 if out["success"] else 1
 
 
@@ -154,28 +160,56 @@ def _describe(env: Any, action: Any) -> str:
     return SKILLS[skill] + ("" if skill == 0 else where)
 
 
-def _start_video(env: Any, path: str, policy: Any = None):
-    """Camera, top-down map with the semantic layer and, for a learned policy, its pointer
-    attention over the map (the cell distribution of the last decision), side by side."""
-    from agent.evaluation.video import VideoWriter, compose
-    from sim.grid import MAP_SIZE
+def _tap(env: Any, policy: Any, args: argparse.Namespace, sinks: list) -> Any:
+    """The policy wrapped to publish the episode's topics (agent.viewer.tap) to a recording
+    and/or a video drawn from them (the same frames `roomby replay` draws from the recording):
+    camera, camera with the perception's classes, the robot's map, the pointer's attention."""
+    import time
 
-    writer = VideoWriter(path, fps=10)
-    writer.__enter__()
-    base = env.unwrapped
+    from agent.viewer.recording import Recorder
+    from agent.viewer.scene import SceneVideo
+    from agent.viewer.tap import EpisodeTap
 
-    def grab() -> None:
-        pr = base.progress
-        footer = f"{base.instruction}  |  decision {base.decisions}  step {pr.index + 1}/" \
-                 f"{len(pr.steps)}  coverage {pr.coverage(base.dirt.cleaned):.2f}"
-        panels, titles = [base.camera_frame(), base.topdown()], ["camera", "map"]
-        attention = getattr(policy, "last_attention", None)
-        if attention is not None:
-            pointer = attention.get("pointer")
-            heat = None if pointer is None else pointer.reshape(MAP_SIZE, MAP_SIZE)
-            panels.append(base.topdown(attention=heat))
-            titles.append("attention: where to go")
-        writer.add(compose(panels, titles, footer=footer))
+    if args.record:
+        sinks.append(Recorder(args.record))
+    if args.video:
+        sinks.append(SceneVideo(args.video))
+    tap = EpisodeTap(env, sinks, start_ns=time.time_ns())
+    wrapped = tap.wrap(policy)
+    wrapped.tap = tap
+    return wrapped
 
-    base.on_sense = grab
-    return writer
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from agent.viewer.recording import read_recording
+    from agent.viewer.scene import SceneVideo
+
+    if not (args.video or args.still):
+        raise ValueError("say what to draw: --video OUT.mp4 and/or --still OUT.png")
+    video = SceneVideo(args.video)
+    messages = 0
+    try:
+        for topic, _type, _ns, msg in read_recording(args.recording):
+            try:
+                video.add(topic, msg)
+            except ValueError as e:
+                raise ValueError(f"{args.recording}: a {topic} message cannot be drawn: {e}"
+                                 ) from None
+            messages += 1
+    finally:
+        video.close()
+    if video.last is None:
+        raise ValueError(f"{args.recording}: no camera images on /camera/image_raw to draw")
+    if args.still:
+        from PIL import Image
+
+        Image.fromarray(video.last).save(args.still)
+    out = {"recording": args.recording, "messages": messages, "frames": video.frames,
+           "video": args.video, "still": args.still}
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"{messages} messages, {video.frames} frames"
+              + (f" -> {args.video}" if args.video else "")
+              + (f", last frame -> {args.still}" if args.still else ""))
+    return 0

@@ -210,6 +210,7 @@ class RobotAgent:
         self.max_decisions = max_decisions
         self.map = RobotMap(grid, self.camera, self.type_given_room)
         self.percept: Percept | None = None
+        self.observation: np.ndarray | None = None  # the map the last decision read
         self.skill: NavigateSkill | CleanSkill | None = None
         self.last: Step | None = None
         self._blocked = BlockedCells()
@@ -227,6 +228,7 @@ class RobotAgent:
         cmd = self.policy.reset(read_command(instruction))  # as `roomby run` reads it
         self.map = RobotMap(self.grid, self.camera, self.type_given_room)
         self.skill, self.last, self.decisions, self.done = None, None, 0, False
+        self.observation = None
         self._blocked.reset()
         return cmd
 
@@ -269,6 +271,7 @@ class RobotAgent:
             return False
         x, y, th = pose
         obs = self.map.observation(pose)
+        self.observation = obs
         pose4 = np.array([min(max(x, 0.0), EXTENT), min(max(y, 0.0), EXTENT), math.cos(th),
                           math.sin(th)], dtype=np.float32)
         d = self.policy.decide(obs, pose4, self.percept, self._blocked.update(x, y))

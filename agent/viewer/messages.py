@@ -141,3 +141,15 @@ def cube_list(ns_name: str, marker_id: int, centers_xy: np.ndarray, colors: list
 
 def delete_all(ns: int, frame: str) -> Msg:
     return {"header": header(ns, frame), "ns": "", "id": 0, "action": DELETEALL}
+
+
+def as_message(value: object) -> object:
+    """A dict message as an object with attributes (nested), like rclpy's and a recording's
+    decoded messages: what readers of messages (`agent.viewer.scene`) take."""
+    from types import SimpleNamespace
+
+    if isinstance(value, dict):
+        return SimpleNamespace(**{k: as_message(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [as_message(v) for v in value]
+    return value

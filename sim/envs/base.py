@@ -79,8 +79,14 @@ class RoombyBaseEnv(gym.Env):
         self.home: Home | None = None
         self.grid: HomeGrid | None = None
         self._frame: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        # Called after every camera frame (e.g. to record a video of the whole episode).
+        # Called after every camera frame and after every control period with its (v, w): to
+        # record a video or the topics of the whole episode (agent.viewer.tap).
         self.on_sense: Callable[[], None] | None = None
+        self.on_period: Callable[[float, float], None] | None = None
+        self.labels: tuple[np.ndarray, np.ndarray] | None = None
+        """The latest frame's per-pixel (type, colour) classes, index + 1 (0 = none)."""
+        self.skill: NavigateSkill | CleanSkill | None = None
+        """The skill driving the robot (the last one after it ended; None before any)."""
 
     # ---- episode set-up ------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -131,6 +137,7 @@ class RoombyBaseEnv(gym.Env):
                                 getattr(self.perception, "type_given_room", None))
         self.progress = GoalProgress(home, grid, goal, (x, y))
         self.trail = [(x, y)]
+        self.skill = None
         self.periods = 0
         self.decisions = 0
         self._tokens = encode(read_command(self.instruction) if self.reader == "canonical"
@@ -186,6 +193,8 @@ class RoombyBaseEnv(gym.Env):
         if touched:
             self.progress.collisions += 1
         self._after_period(x, y, float(np.hypot(x - x0, y - y0)))
+        if self.on_period is not None:
+            self.on_period(v, w)
         return touched
 
     def _after_period(self, x: float, y: float, moved: float) -> None:
@@ -206,6 +215,7 @@ class RoombyBaseEnv(gym.Env):
             weight = rest[0] if rest else None
         self.smap.observe(types, colors, depth, self.world.pose(), weight)
         self._frame = (rgb, depth, seg)
+        self.labels = (types, colors)
         if self.on_sense is not None:
             self.on_sense()
 

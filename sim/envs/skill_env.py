@@ -53,6 +53,7 @@ class RoombySkillEnv(RoombyBaseEnv):
         self.action_space = spaces.MultiDiscrete([len(SKILLS), N_CELLS])
 
     def _run(self, skill) -> None:
+        self.skill = skill
         since = 0
         for _ in range(self.max_periods):
             cmd = skill.step(self.world.pose())
