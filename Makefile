@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt
-EXTRAS := sim,deploy,dev,speech,ros,minilm,cluster
+EXTRAS := sim,deploy,dev,speech,ros,minilm,cluster,record
 
 .PHONY: install test lint demo reproduce clean-venv
 

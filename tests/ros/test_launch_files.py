@@ -115,7 +115,7 @@ def test_ament_package_is_complete():
     assert sorted(Path(f).name for f in data["share/roomby_ros/launch"]) == \
         [p.name for p in LAUNCH_FILES]
     assert sorted(Path(f).name for f in data["share/roomby_ros/config"]) == \
-        sorted(p.name for p in (AMENT / "config").glob("*.yaml"))
+        sorted(p.name for p in (AMENT / "config").iterdir())
     # The same entry points as the pip distribution's console scripts, all importable.
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     for name, target in _console_scripts().items():
@@ -191,7 +191,8 @@ def test_colcon_builds_the_ament_package(tmp_path: Path):
     assert (share / "package.xml").is_file()
     assert (prefix / "share/ament_index/resource_index/packages/roomby_ros").is_file()
     assert sorted(p.name for p in (share / "launch").iterdir()) == [p.name for p in LAUNCH_FILES]
-    assert {p.name for p in (share / "config").iterdir()} == {"robot.yaml", "sim.yaml"}
+    assert {p.name for p in (share / "config").iterdir()} == \
+        {p.name for p in (AMENT / "config").iterdir()}
     for script in NODE_MODULES:
         assert (prefix / "lib" / "roomby_ros" / script).is_file(), script
     # The installed entry point runs the node (here: refuses a bad backend and says why), with
