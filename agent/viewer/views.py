@@ -5,8 +5,9 @@ recorder (in simulation) build them from the same numbers.
 
 The grids use the map's 48 x 48 cells of 0.25 m, origin (0, 0) of the map frame, [row, col] =
 [y, x], values 0-100 (OccupancyGrid's range):
-- attention: round(100 p / max p) for the pointer's distribution p (the cell it chose, unless
-  masked out, is the 100), so the grid over its sum is p to within rounding;
+- attention: round(100 p / max p) for the pointer's distribution p: each cell's probability
+  relative to the most likely cell's, to the nearest percent (the cell it chose, unless masked
+  out, is the 100);
 - goal map: round(100 g), g in [0, 1] the model's goal-map evidence per cell.
 """
 
