@@ -106,18 +106,27 @@ PARAMETERS: dict[str, object] = {
 """Parameters and defaults (ament/roomby_ros/config/*.yaml set them on a robot)."""
 
 
-class AgentNode(RoombyNode):
-    """The robot's mind on ROS topics (see the module doc)."""
+class AgentLogic:
+    """The robot's mind on ROS topics (see the module doc), for a plain node (`AgentNode`) or a
+    managed one (`ros.agent_lifecycle_node`): `_build` makes the policy, publishers and
+    subscriptions, `_start_control` the control timer."""
 
-    def __init__(self):
-        super().__init__("roomby_agent", PARAMETERS)
+    active = True
+    """Whether commands are carried out (a managed node's 'active' state)."""
+
+    def param(self, name: str):
+        return self.get_parameter(name).value
+
+    def _build(self, create_publisher) -> None:
+        """`create_publisher` makes /cmd_vel's and the viewer topics' publishers (a managed
+        node's are lifecycle publishers, silent unless active); the status is always heard."""
         self.policy = load_policy(self.param("backend"), self.param("checkpoint"),
                                   self.param("bundle"), int(self.param("threads")))
         self.image_size = self.policy.image_size
         self.far = robot_settings(self.policy.bundle)[0].far  # a bad bundle fails here
         self.stamped = bool(self.param("cmd_vel_stamped"))
-        self.pub_cmd = self.create_publisher(TwistStamped if self.stamped else Twist,
-                                             topics.CMD_VEL, topics.RELIABLE)
+        self.pub_cmd = create_publisher(TwistStamped if self.stamped else Twist,
+                                        topics.CMD_VEL, topics.RELIABLE)
         self.pub_status = self.create_publisher(String, topics.STATUS, topics.EVENTS)
         sub = self.create_subscription
         self._subscribe_stamped(String, topics.COMMAND, self._on_command, topics.EVENTS)
@@ -146,7 +155,9 @@ class AgentNode(RoombyNode):
         self.rooms: np.ndarray | None = None
         self._warned: dict[str, float] = {}
         self._last_status = 0.0
-        self.viewer = ViewerTopics(self, str(self.param("viewer")))
+        self.viewer = ViewerTopics(self, str(self.param("viewer")), create_publisher)
+
+    def _start_control(self) -> None:
         self.timer = self.create_timer(1.0 / float(self.param("control_rate")), self._tick)
         self._publish_status()
         self.get_logger().info(f"ready: backend {self.param('backend')}, "
@@ -211,6 +222,10 @@ class AgentNode(RoombyNode):
         costs a decision): one that comes sooner waits for the next period, and a newer one
         replaces it, so the last of a burst is the one carried out."""
         self.received += 1
+        if not self.active:
+            self._warn("command refused: the node is not active (ros2 lifecycle set "
+                       f"{self.get_fully_qualified_name()} activate)", throttle=False)
+            return
         if 0 <= stamp < self._stop_stamp:
             # Sent before an e-stop the node has already obeyed (a queued burst): the stop wins.
             self._warn("command dropped: sent before the emergency stop", throttle=False)
@@ -384,6 +399,15 @@ class AgentNode(RoombyNode):
             else:
                 self._set_state("error", f"gave up after {self.agent.decisions} decisions "
                                          "(max_decisions)")
+
+
+class AgentNode(AgentLogic, RoombyNode):
+    """The plain node: configured and running from its start."""
+
+    def __init__(self):
+        RoombyNode.__init__(self, "roomby_agent", PARAMETERS)
+        self._build(self.create_publisher)
+        self._start_control()
 
 
 def main(args: list[str] | None = None) -> int:

@@ -43,12 +43,13 @@ def viewer_topics(spec: str) -> list[str]:
 class ViewerTopics:
     """Publishers for the enabled viewer topics; each publish is skipped for a disabled one."""
 
-    def __init__(self, node: Node, spec: str):
+    def __init__(self, node: Node, spec: str, create_publisher: Any = None):
         self.node = node
         self.pubs: dict[str, Any] = {}
+        create = create_publisher or node.create_publisher
         for topic in viewer_topics(spec):
             qos = topics.SENSOR_QOS if topic == topics.CAMERA_OVERLAY else topics.MAP_QOS
-            self.pubs[topic] = node.create_publisher(CLASSES[topics.VIEWER[topic]], topic, qos)
+            self.pubs[topic] = create(CLASSES[topics.VIEWER[topic]], topic, qos)
         self._plan: object = None
         self._decision = -1
 

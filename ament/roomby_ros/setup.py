@@ -32,6 +32,7 @@ setup(
     license="Apache-2.0",
     entry_points={"console_scripts": [
         "roomby-agent-node = ros.agent_node:main",
+        "roomby-agent-lifecycle-node = ros.agent_lifecycle_node:main",
         "roomby-sim-node = ros.sim_node:main",
         "roomby-speech-node = ros.speech_node:main",
     ]},

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 AMENT = ROOT / "ament" / "roomby_ros"
 LAUNCH_FILES = sorted((AMENT / "launch").glob("*.launch.py"))
 NODE_MODULES = {"roomby-agent-node": "ros.agent_node", "roomby-sim-node": "ros.sim_node",
-                "roomby-speech-node": "ros.speech_node"}
+                "roomby-speech-node": "ros.speech_node",
+                "roomby-agent-lifecycle-node": "ros.agent_lifecycle_node"}
 
 
 class Recorder:
