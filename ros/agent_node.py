@@ -25,13 +25,8 @@ calls `agent.runtime.robot.RobotAgent` (policy + map + skills):
   executing / succeeded / stopped / error, received, instruction, goal, step, skill, target
   (x, y), cell (the map cell the pointer chose, row * 48 + col), message, warning).
 
-Viewer topics (parameter `viewer`: "all", "none" or a comma list of attention, goal_map,
-semantic_map, target, plan, camera_overlay): `/roomby/attention` and `/roomby/goal_map`
-(OccupancyGrid over the 48 x 48 map cells, 0-100), `/roomby/semantic_map` (MarkerArray: a cube
-per cell the camera labelled, one namespace per object type, coloured by the colour read),
-`/roomby/target` (PoseStamped) and `/roomby/plan` (Path of the running skill), all in the `map`
-frame and latched, published after each decision's /cmd_vel; `/roomby/camera_overlay` (Image,
-sensor-data QoS: the camera with the perception's classes blended in). See docs/viewer.md.
+Viewer topics (parameter `viewer`: all, none or a comma list): what the policy thinks, in
+standard messages for RViz2 and Foxglove (`ros.viewer`, docs/viewer.md).
 
 Watchdog: while executing, odometry or camera older than `sensor_timeout` (wall-clock arrival
 time) gives zero velocity until they are fresh again. Bad input (malformed images, NaN
@@ -56,7 +51,8 @@ from rclpy.subscription import Subscription
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Empty, String
 
-from agent.runtime import BundleError, RuntimePolicy
+from agent.runtime import BundleError
+from agent.runtime.policy import load_runtime_policy
 from agent.runtime.robot import RobotAgent, RobotGrid, robot_settings
 from agent.runtime.rooms import RoomsError, label_grid, load_rooms, parse_rooms
 from ros import topics
@@ -68,23 +64,6 @@ from sim.grid import FINE, FINE_RES
 from sim.language import parse
 
 WARN_EVERY = 1.0  # s: one status/log line per kind of bad input per second at most
-
-
-def load_policy(backend: str, checkpoint: str, bundle: str, threads: int) -> RuntimePolicy:
-    """The policy for the `backend` parameter; ValueError/BundleError/CheckpointError say why
-    not."""
-    if backend == "onnx":
-        if not bundle:
-            raise ValueError("backend 'onnx' needs the 'bundle' parameter: a folder written by "
-                             "`roomby export --out DIR`")
-        return RuntimePolicy(bundle, threads=threads)
-    if backend == "torch":
-        from agent.export.torch_bundle import TorchBundle
-        from agent.model.checkpoint import DEFAULT_CHECKPOINT
-
-        return RuntimePolicy(TorchBundle.from_checkpoint(checkpoint or DEFAULT_CHECKPOINT,
-                                                         threads=threads))
-    raise ValueError(f"parameter backend={backend!r}: expected 'torch' or 'onnx'")
 
 
 PARAMETERS: dict[str, object] = {
@@ -120,7 +99,7 @@ class AgentLogic:
     def _build(self, create_publisher) -> None:
         """`create_publisher` makes /cmd_vel's and the viewer topics' publishers (a managed
         node's are lifecycle publishers, silent unless active); the status is always heard."""
-        self.policy = load_policy(self.param("backend"), self.param("checkpoint"),
+        self.policy = load_runtime_policy(self.param("backend"), self.param("checkpoint"),
                                   self.param("bundle"), int(self.param("threads")))
         self.image_size = self.policy.image_size
         self.far = robot_settings(self.policy.bundle)[0].far  # a bad bundle fails here

@@ -247,4 +247,22 @@ class RuntimePolicy:
         return self.decide(obs["map"], obs["pose"], self.perceive(obs["rgb"], obs["depth"]))
 
 
-__all__ = ["BundleError", "Command", "Decision", "Percept", "RuntimePolicy"]
+def load_runtime_policy(backend: str, checkpoint: str, bundle: str, threads: int) -> RuntimePolicy:
+    """The policy a robot's `backend` names: `onnx` runs an exported `bundle` (no torch),
+    `torch` a `checkpoint` (default: the shipped one). ValueError/BundleError/CheckpointError
+    say why not."""
+    if backend == "onnx":
+        if not bundle:
+            raise ValueError("backend 'onnx' needs the 'bundle' parameter: a folder written by "
+                             "`roomby export --out DIR`")
+        return RuntimePolicy(bundle, threads=threads)
+    if backend == "torch":
+        from agent.export.torch_bundle import TorchBundle
+        from agent.model.checkpoint import DEFAULT_CHECKPOINT
+
+        return RuntimePolicy(TorchBundle.from_checkpoint(checkpoint or DEFAULT_CHECKPOINT,
+                                                         threads=threads))
+    raise ValueError(f"parameter backend={backend!r}: expected 'torch' or 'onnx'")
+
+
+__all__ = ["BundleError", "Command", "Decision", "Percept", "RuntimePolicy", "load_runtime_policy"]

@@ -1,6 +1,9 @@
 """What a viewer knows from Roomby's topics, and the video frame it draws at each camera image:
 the camera, the camera with the perception's classes, the robot's map (occupancy, floor its
-disc covered, semantic layer, track, plan, target, pose) and where the pointer attends.
+disc covered, semantic layer, track, plan, target, pose) and where the pointer attends. A
+simulated episode's recording also holds its home (`/roomby/sim_home`): then the map panels
+show the home as it is (furniture, the goal's targets outlined), as `roomby run --video` always
+did.
 
 `roomby run --video` feeds it the messages of a simulated episode as they are made, and
 `roomby replay` the same messages read back from a recording, so the two videos are the same
@@ -20,10 +23,14 @@ from agent.viewer.decode import image_to_rgb, occupied_on_grid, pose_from_odomet
 from agent.viewer.picture import draw_known_map
 from agent.viewer.views import semantic_from_markers
 from sim.catalog import CLEAN_RADIUS
-from sim.grid import FINE, FINE_RES, MAP_SIZE
+from sim.grid import FINE, FINE_RES, MAP_SIZE, HomeGrid
+from sim.home import Home
+from sim.render import draw_topdown
 from sim.skills import disc_offsets
+from sim.tasks import goal_steps
 
 TITLES = ("camera", "what it sees", "its map", "attention: where to go")
+SIM_TITLES = ("camera", "what it sees", "the home (simulation)", "attention: where to go")
 
 
 class Scene:
@@ -43,12 +50,17 @@ class Scene:
         self.status: dict[str, Any] = {}
         self.camera: np.ndarray | None = None
         self.overlay: np.ndarray | None = None
+        self.home: Home | None = None
+        self.home_grid: HomeGrid | None = None
         self._disc = disc_offsets(CLEAN_RADIUS / FINE_RES)
 
     def update(self, topic: str, msg: Any) -> np.ndarray | None:
         """Take one message; on a camera image, return the frame drawn (uint8 [H, W, 3])."""
         if topic == topics.MAP:
             self.floor = ~occupied_on_grid(msg, FINE.shape, FINE_RES)
+        elif topic == topics.SIM_HOME:
+            self.home = Home.from_json(msg.data, topics.SIM_HOME)
+            self.home_grid = HomeGrid(self.home)
         elif topic == topics.ODOM:
             self._moved(pose_from_odometry(msg))
         elif topic == topics.SEMANTIC_MAP:
@@ -85,6 +97,18 @@ class Scene:
         ok = (rr >= 0) & (rr < FINE.size) & (cc >= 0) & (cc < FINE.size)
         self.cleaned[rr[ok], cc[ok]] = True
 
+    def _targets(self) -> list:
+        """The furniture the status's goal names (outlined in the home's picture)."""
+        goal = self.status.get("goal")
+        if not isinstance(goal, dict) or self.home is None:
+            return []
+        try:
+            steps = goal_steps(goal)
+        except (KeyError, TypeError, ValueError):
+            return []
+        return [f for g in steps if g.get("object")
+                for f in self.home.find(g["object"], g.get("color"), g.get("room"))]
+
     def footer(self) -> str:
         s = self.status
         parts = [str(s.get("instruction") or "")]
@@ -102,9 +126,17 @@ class Scene:
         """The video frame of the scene now: its four panels side by side with the footer."""
         camera = self.camera if self.camera is not None else np.zeros((60, 80, 3), np.uint8)
         overlay = self.overlay if self.overlay is not None else np.zeros_like(camera)
+        trail = np.asarray(self.trail, dtype=float).reshape(-1, 2)
+        if self.home is not None:  # a simulated episode: draw the home as it really is
+            targets = self._targets()
+            known = draw_topdown(self.home, self.home_grid, self.pose, self.cleaned,
+                                 self.semantic, None, targets, trail)
+            attention = draw_topdown(self.home, self.home_grid, self.pose, None, None, None,
+                                     targets, None, self.attention)
+            return compose([camera, overlay, known, attention], list(SIM_TITLES),
+                           footer=self.footer())
         floor = self.floor
         cleaned = self.cleaned if floor is not None else None
-        trail = np.asarray(self.trail, dtype=float).reshape(-1, 2)
         known = draw_known_map(floor, self.pose, cleaned, self.semantic, None, trail,
                                self.plan, self.target, self.px_per_m)
         attention = draw_known_map(floor, self.pose, None, None, self.attention, None, None,

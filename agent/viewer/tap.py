@@ -59,6 +59,7 @@ class EpisodeTap:
         self.emit(topics.MAP, m.floor_grid(b.grid.floor, FINE_RES, t, topics.MAP_FRAME))
         labels = [RoomLabel.rectangle(r.name, r.rect) for r in b.home.rooms]
         self.emit(topics.ROOMS, m.string(json.dumps(rooms_doc(labels))))
+        self.emit(topics.SIM_HOME, m.string(b.home.to_json()))
         self.emit(topics.ODOM, m.odometry(b.world.pose(), 0.0, 0.0, t, topics.ODOM_FRAME,
                                           topics.BASE_FRAME))
 

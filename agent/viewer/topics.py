@@ -9,6 +9,9 @@ STOP = "/roomby/stop"
 SIM_STATUS = "/roomby/sim_status"
 SIM_RESET = "/roomby/sim_reset"
 ROOMS = "/roomby/rooms"
+SIM_HOME = "/roomby/sim_home"
+"""A simulated episode's home as JSON (sim.home.Home): what the world really holds, for pictures
+of a recording (a real robot has no such topic)."""
 IMAGE = "/camera/image_raw"
 DEPTH = "/camera/depth/image_raw"
 CAMERA_INFO = "/camera/camera_info"
@@ -46,6 +49,7 @@ VIEWER_NAMES: dict[str, str] = {topic.rsplit("/", 1)[1]: topic for topic in VIEW
 RECORDED: dict[str, str] = {
     MAP: "nav_msgs/msg/OccupancyGrid",
     ROOMS: "std_msgs/msg/String",
+    SIM_HOME: "std_msgs/msg/String",
     ODOM: "nav_msgs/msg/Odometry",
     CMD_VEL: "geometry_msgs/msg/Twist",
     IMAGE: "sensor_msgs/msg/Image",

@@ -100,7 +100,8 @@ BAD_ARGS: dict[str, list[st.SearchStrategy]] = {
     # is costs one episode.
     "run": [TEXT.map(lambda t: [t] if not t.startswith("-") else ["--", t]),
             opt("--wav", BAD_PATH), opt("--seed", BAD_NUMBERS), opt("--home", BAD_PATH),
-            opt("--video", BAD_OUT), *POLICY, *CONFIG],
+            opt("--video", BAD_OUT), opt("--record", BAD_OUT), *POLICY, *CONFIG],
+    "replay": [BAD_PATH.map(lambda p: [p]), opt("--video", BAD_OUT), opt("--still", BAD_OUT)],
     "eval": [*EPISODES, *POLICY, opt("--episodes-file", BAD_PATH)],
     "collect": [*EPISODES, opt("--out", BAD_DIR), opt("--frame-every", BAD_NUMBERS),
                 opt("--policy", BAD_PATH), opt("--beta", BAD_NUMBERS),
@@ -117,7 +118,7 @@ BAD_ARGS: dict[str, list[st.SearchStrategy]] = {
 }
 FLAGS = {"run": ["--json"], "eval": ["--json"], "collect": ["--json"],
          "train": ["--resume", "--quiet"], "parse": ["--json"], "listen": ["--json"],
-         "compare": ["--json"], "export": ["--json", "--fp16"]}
+         "compare": ["--json"], "export": ["--json", "--fp16"], "replay": ["--json"]}
 REQUIRED = {"collect": ["--out", FILES["dir"] + "/shards"], "train": ["--out", FILES["dir"]],
             "export": ["--out", FILES["dir"] + "/bundle"], "home generate": ["--out", "h.json"],
             "listen": ["--wav", FILES["junk.bin"]], "parse": ["x"]}
@@ -156,3 +157,9 @@ def test_wrong_arguments_end_with_a_message_not_a_traceback(command, data, tmp_p
     if r.returncode:
         assert (r.stderr + r.stdout).strip(), f"{shown}: exit {r.returncode} without a word"
         assert len(r.stderr) < 5_000, f"{shown}: a message, not a dump"
+
+
+def test_every_subcommand_is_fuzzed():
+    from agent.cli.main import COMMANDS
+
+    assert {c.split()[0] for c in BAD_ARGS} == set(COMMANDS)
