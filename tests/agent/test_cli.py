@@ -8,7 +8,8 @@ import pytest
 
 from agent.cli import build_parser, main
 
-SUBCOMMANDS = ["run", "eval", "compare", "collect", "train", "parse", "listen", "home", "export"]
+SUBCOMMANDS = ["run", "eval", "compare", "collect", "train", "parse", "listen", "home", "export",
+               "replay"]
 
 
 def roomby(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:

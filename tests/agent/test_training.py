@@ -148,18 +148,19 @@ train:
     from agent.model.checkpoint import load_checkpoint
 
     assert load_checkpoint(out / "policy.pt")[1]["dagger_rounds"] == 1
-    # the checkpoint drives an episode through the CLI with its own perception; the video has
-    # a third panel (the pointer's attention over the map)
-    video = tmp_path / "ep.gif"
+    # the checkpoint drives an episode through the CLI with its own perception; its recording
+    # holds the pointer's attention (the video's last panel draws it)
+    video, rec = tmp_path / "ep.gif", tmp_path / "ep.mcap"
     assert main(["run", "go to the bed", "--policy", str(out / "policy.pt"), "--json",
-                 "--video", str(video), "--set", "env.id=Roomby/GoToObject-OneRoom-v0"]) in (0, 1)
+                 "--video", str(video), "--record", str(rec),
+                 "--set", "env.id=Roomby/GoToObject-OneRoom-v0"]) in (0, 1)
     import imageio.v3 as iio
 
-    frame = iio.imread(video, index=0)
-    expert_video = tmp_path / "expert.gif"
-    main(["run", "go to the bed", "--policy", "expert", "--video", str(expert_video),
-          "--set", "env.id=Roomby/GoToObject-OneRoom-v0"])
-    assert frame.shape[1] > iio.imread(expert_video, index=0).shape[1]  # one panel more
+    from agent.viewer.recording import read_recording
+
+    assert iio.imread(video, index=0).shape[1] > 0
+    attention = [m for t, _, _, m in read_recording(rec) if t == "/roomby/attention"]
+    assert attention and max(attention[0].data) == 100
 
 
 def test_train_a_new_architecture_on_a_trained_perception(demos_dir: Path, tmp_path: Path,

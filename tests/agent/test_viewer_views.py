@@ -114,6 +114,7 @@ def test_every_recorded_type_round_trips_through_mcap(tmp_path):
     sample = {
         topics.MAP: m.floor_grid(rng.random((240, 240)) > 0.5, 0.05, t, "map"),
         topics.ROOMS: m.string('{"rooms": []}'),
+        topics.SIM_HOME: m.string('{"rooms": [], "furniture": []}'),
         topics.ODOM: m.odometry((1.0, 2.0, 0.5), 0.2, -0.1, t, "odom", "base_link"),
         topics.CMD_VEL: m.twist(0.2, -0.1),
         topics.IMAGE: m.rgb_image(rng.integers(0, 255, (60, 80, 3), np.uint8), t, "cam"),
