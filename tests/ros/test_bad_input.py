@@ -50,6 +50,9 @@ def test_agent_node_reports_bad_input_and_keeps_working(bus: Bus, tmp_path: Path
         (command, String(data=""), "empty command"),
         (command, String(data="go " * 35_000), "too long"),
         (command, String(data="florp the blorp"), "no object or room I know"),
+        # Free text: the same answers as `roomby parse` and `roomby listen` give.
+        (command, String(data="what's the weather like?"), "not a command: a question"),
+        (command, String(data="go to the piano"), "'piano' is not furniture I know; I know"),
         (image, bad_size, "64 x 48 pixels; the policy's camera is 80 x 60"),
         (image, mono, "encoding 'mono16'"),
         (image, short, "bytes, got 100"),
@@ -64,7 +67,7 @@ def test_agent_node_reports_bad_input_and_keeps_working(bus: Bus, tmp_path: Path
         assert agent.alive, bus.logs()
     # Refused commands changed nothing; a good one (with a word it does not know) is taken.
     assert bus.json_log("/roomby/status")[-1]["state"] == "idle"
-    command.publish(String(data="zorp, go to the kitchen"))
+    command.publish(String(data="zorp, go to the kichen please"))  # typo and filler read
     assert bus.spin_until(lambda: bus.json_log("/roomby/status")[-1]["state"] == "executing", 10)
     last = bus.json_log("/roomby/status")[-1]
     assert last["goal"]["room"] == "kitchen" and last["unknown_words"] == ["zorp"]
