@@ -1,7 +1,9 @@
 """Speech to a command: PocketSphinx decoding 16 kHz audio against the sim's command grammar.
 
-The recogniser returns text; the goal comes from `sim.language.parse(text)`, exactly the path a
-typed command takes. A grammar-constrained decoder maps any audio to some sentence of its
+The recogniser returns text, the sentence as heard ("vacuum under the red settee in the
+lounge": the lexicon's synonyms as said); the goal comes from `sim.language.parse(text)`,
+exactly the path a typed command takes, so it names the catalogue's ids ("couch",
+"living_room"). A grammar-constrained decoder maps any audio to some sentence of its
 grammar, so "not a command" needs a rival: the grammar's `<garbage>` alternative is a free loop
 of single phones. Speech that fits no command is explained better by the loop, and the decoder
 says so by answering with phones ("_w _eh _dh …"). Its prior weight and the word insertion
@@ -61,8 +63,9 @@ class Settings:
 
 @dataclass
 class Heard:
-    """What a recording says: `status` (see module docstring), the decoded `text`, its `goal`
-    in the sim's schema (None unless status is "command") and a one-line `message`."""
+    """What a recording says: `status` (see module docstring), the decoded `text` (the words as
+    heard, synonyms as said), its `goal` in the sim's schema (`sim.language.parse(text)`;
+    None unless status is "command") and a one-line `message`."""
 
     status: str
     text: str = ""
