@@ -9,6 +9,7 @@ import gymnasium as gym
 
 from sim.bounds import Ascending, Length, OneOf, Positive, Range
 from sim.catalog import ROOM_TYPES
+from sim.realism import PROFILES, Realism, realism_of
 from sim.registration import ENV_SPECS
 from sim.tasks.base import SPLITS
 
@@ -39,6 +40,23 @@ class EnvConfig:
     commands)."""
     render_every: Positive = 3
     """Skill env: control periods between camera frames while a skill runs."""
+    realism: Annotated[str, OneOf(tuple(PROFILES))] = "ideal"
+    """Sensor and actuation models (sim/realism/): 'ideal' (exact camera, wheels and pose) or
+    'realistic' (noisy, holey depth; exposure, white balance, blur and noise; wheel slip;
+    odometry drifting 2 cm per metre, re-localised every 5 m). Success is judged on the truth."""
+    depth_noise: Annotated[float, Range(ge=0.0, le=10.0)] | None = None
+    """Depth model strength (1 = the cited Kinect models); None: the realism profile's."""
+    color_noise: Annotated[float, Range(ge=0.0, le=10.0)] | None = None
+    """Colour camera model strength (1 = the documented spreads); None: the profile's."""
+    wheel_slip: Annotated[float, Range(ge=0.0, le=10.0)] | None = None
+    """Wheel slip strength (1 = the documented spreads); None: the profile's."""
+    pose_drift: Annotated[float, Range(ge=0.0, le=1.0)] | None = None
+    """Odometry drift, metres of position error per metre driven; None: the profile's."""
+
+    def realism_model(self) -> Realism:
+        """The profile with the strengths set here."""
+        return realism_of(self.realism, depth=self.depth_noise, color=self.color_noise,
+                          slip=self.wheel_slip, drift=self.pose_drift)
 
     @property
     def level(self) -> str:
@@ -54,6 +72,7 @@ class EnvConfig:
         kwargs: dict[str, Any] = {
             "split": self.split,
             "reader": self.reader,
+            "realism": self.realism_model(),
             "perception": self.perception,
             "camera": {"width": self.camera_width, "height": self.camera_height,
                        "hfov_deg": self.hfov_deg},

@@ -20,6 +20,7 @@ from sim.home import Home, HomeError
 from sim.home_generator import generate_home_and_grid
 from sim.language import MAX_TOKENS, VOCAB, encode, validate_goal
 from sim.progress import GoalProgress
+from sim.realism import Realism, Rig, realism_of
 from sim.semantic_map import MAP_CHANNELS, Perception, SemanticMap
 from sim.skills import CleanSkill, GridFrame, NavigateSkill
 from sim.tasks import FAMILIES, TASKS, Split, goal_steps, task_for
@@ -47,6 +48,7 @@ class RoombyBaseEnv(gym.Env):
         camera: CameraSpec | dict | None = None,
         render_mode: str | None = None,
         reader: str = "raw",
+        realism: str | dict | Realism = "ideal",
     ):
         if task != MIXED and task not in TASKS:
             raise ValueError(f"task {task!r} is not one of {[MIXED, *FAMILIES]}")
@@ -59,6 +61,8 @@ class RoombyBaseEnv(gym.Env):
         if reader not in ("raw", "canonical"):
             raise ValueError(f"reader {reader!r} is not 'raw' or 'canonical'")
         self.reader = reader
+        # What a real robot's sensors and wheels do (sim/realism/); success stays on the truth.
+        self.rig = Rig(realism_of(realism))
         self.task = task
         self.n_rooms = n_rooms
         self.split_name = split
@@ -133,6 +137,7 @@ class RoombyBaseEnv(gym.Env):
         x, y, th = start if start is not None else self._sample_start(rng)
         self.world.set_pose(x, y, th)
         self.dirt = Dirt(grid, rng)
+        self.rig.reset(rng, (x, y, th))  # after the episode's draws: ideal draws nothing
         self.smap = SemanticMap(grid, self.camera,
                                 getattr(self.perception, "type_given_room", None))
         self.progress = GoalProgress(home, grid, goal, (x, y))
@@ -187,7 +192,8 @@ class RoombyBaseEnv(gym.Env):
     def _period(self, v: float, w: float) -> bool:
         """Apply (v, w) for one control period and update dirt, track and metrics."""
         x0, y0, _ = self.world.pose()
-        touched = self.world.apply(v, w)
+        touched = self.world.apply(*self.rig.command(v, w))
+        self.rig.moved(self.world.pose())
         x, y, _ = self.world.pose()
         self.periods += 1
         if touched:
@@ -198,8 +204,10 @@ class RoombyBaseEnv(gym.Env):
         return touched
 
     def _after_period(self, x: float, y: float, moved: float) -> None:
+        """Account the true motion to (x, y): the floor cleaned and the metrics are the truth's;
+        the map marks where the robot believes it is."""
         self.dirt.clean_at(x, y)
-        self.smap.mark_robot(x, y)
+        self.smap.mark_robot(*self.pose_estimate()[:2])
         self.progress.after_motion((x, y), moved)
         if moved > 0:
             self.trail.append((x, y))
@@ -207,13 +215,15 @@ class RoombyBaseEnv(gym.Env):
     def _sense(self) -> None:
         """Render the camera and write what it sees into the semantic layer."""
         rgb, depth, seg = self.world.render_camera()
+        cam = self.camera
+        rgb, depth = self.rig.camera(rgb, depth, fx=cam.fx, near=cam.near, far=cam.far)
         weight = None
         if self.perception == "oracle":
             types, colors = self.world.oracle_labels(seg)
         else:
             types, colors, *rest = self.perception(rgb, depth)
             weight = rest[0] if rest else None
-        self.smap.observe(types, colors, depth, self.world.pose(), weight)
+        self.smap.observe(types, colors, depth, self.pose_estimate(), weight)
         self._frame = (rgb, depth, seg)
         self.labels = (types, colors)
         if self.on_sense is not None:
@@ -242,9 +252,14 @@ class RoombyBaseEnv(gym.Env):
         return self.progress.stop((x, y), self.dirt.cleaned)
 
     # ---- observation, info, render ------------------------------------------------------------
+    def pose_estimate(self) -> tuple[float, float, float]:
+        """The pose the robot believes it has: its odometry (the truth unless `realism` adds
+        drift). What the policy, the map and the skills use; success uses the truth."""
+        return self.rig.belief(self.world.pose())
+
     def _obs(self) -> dict[str, np.ndarray]:
         rgb, depth, _ = self._frame
-        x, y, th = self.world.pose()
+        x, y, th = self.pose_estimate()
         return {
             "rgb": np.ascontiguousarray(rgb.transpose(2, 0, 1)),
             "depth": depth[None].copy(),  # already within [near, far]

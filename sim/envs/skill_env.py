@@ -56,7 +56,7 @@ class RoombySkillEnv(RoombyBaseEnv):
         self.skill = skill
         since = 0
         for _ in range(self.max_periods):
-            cmd = skill.step(self.world.pose())
+            cmd = skill.step(self.pose_estimate())
             if cmd is None:
                 break
             self._period(*cmd)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
 import typing
 
 import pytest
@@ -29,8 +30,19 @@ SCALARS = st.one_of(st.text(max_size=40), st.integers(-10**12, 10**12),
                                                                          st.integers(), max_size=2))
 
 
+def optional(tp) -> object | None:
+    """`X` for `X | None` (a key whose None means 'the default of something else'), else None."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1 and len(typing.get_args(tp)) == 2:
+            return args[0]
+    return None
+
+
 def split(tp) -> tuple[object, list]:
     """Annotated[base, rules...] -> (base, rules); a bare type has no rules."""
+    if optional(tp) is not None:
+        return split(optional(tp))
     if typing.get_origin(tp) is typing.Annotated:
         base, *rules = typing.get_args(tp)
         return base, rules
@@ -39,6 +51,8 @@ def split(tp) -> tuple[object, list]:
 
 def is_ok(value, tp) -> bool:
     """Whether `value` is right for `tp`, judged here, independently of the loader."""
+    if optional(tp) is not None:
+        return value is None or is_ok(value, optional(tp))
     base, rules = split(tp)
     origin = typing.get_origin(base)
     if origin is typing.Literal:
