@@ -23,7 +23,8 @@ calls `agent.runtime.robot.RobotAgent` (policy + map + skills):
 - publishes `/cmd_vel` (Twist, or TwistStamped with `cmd_vel_stamped`) at `control_rate`,
   clamped to `max_linear`/`max_angular`, and `/roomby/status` (String JSON: state idle /
   executing / succeeded / stopped / error, received, instruction, goal, step, skill, target
-  (x, y), cell (the map cell the pointer chose, row * 48 + col), message, warning).
+  (x, y), cell (the map cell the pointer chose, row * 48 + col), pose_jumps (re-localisations
+  seen on /odom, each also a warning), message, warning).
 
 Viewer topics (parameter `viewer`: all, none or a comma list): what the policy thinks, in
 standard messages for RViz2 and Foxglove (`ros.viewer`, docs/viewer.md).
@@ -47,7 +48,6 @@ import time
 import numpy as np
 from geometry_msgs.msg import Twist, TwistStamped
 from nav_msgs.msg import OccupancyGrid, Odometry
-from rclpy.subscription import Subscription
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Empty, String
 
@@ -58,12 +58,13 @@ from agent.runtime.rooms import RoomsError, label_grid, load_rooms, parse_rooms
 from ros import topics
 from ros.conversions import image_to_depth, image_to_rgb, occupied_on_grid, pose_from_odometry
 from ros.conversions import velocity as velocity_msg
-from ros.node_base import RoombyNode, spin_node
+from ros.node_base import RoombyNode, spin_node, subscribe_stamped
 from ros.viewer import ViewerTopics
 from sim.grid import FINE, FINE_RES
 from sim.language import parse
 
 WARN_EVERY = 1.0  # s: one status/log line per kind of bad input per second at most
+POSE_JUMP = 0.05  # m: a pose step this much beyond what the base can drive is a jump
 
 
 PARAMETERS: dict[str, object] = {
@@ -108,8 +109,8 @@ class AgentLogic:
                                         topics.CMD_VEL, topics.RELIABLE)
         self.pub_status = self.create_publisher(String, topics.STATUS, topics.EVENTS)
         sub = self.create_subscription
-        self._subscribe_stamped(String, topics.COMMAND, self._on_command, topics.EVENTS)
-        self._subscribe_stamped(Empty, topics.STOP, self._on_stop, topics.RELIABLE)
+        subscribe_stamped(self, String, topics.COMMAND, self._on_command, topics.EVENTS)
+        subscribe_stamped(self, Empty, topics.STOP, self._on_stop, topics.RELIABLE)
         sub(Image, topics.IMAGE, self._on_image, topics.SENSOR_QOS)
         sub(Image, topics.DEPTH, self._on_depth, topics.SENSOR_QOS)
         sub(CameraInfo, topics.CAMERA_INFO, self._on_camera_info, topics.SENSOR_QOS)
@@ -126,6 +127,7 @@ class AgentLogic:
         self._started = -math.inf  # when the last command started (a burst starts the latest)
         self._stop_stamp = -1  # the latest e-stop's send time (ns, the sender's clock)
         self.pose: tuple[float, float, float] | None = None
+        self.pose_jumps = 0
         self.odom_time = self.camera_time = -math.inf
         self.depth: np.ndarray | None = None
         self.depth_time = -math.inf
@@ -151,7 +153,7 @@ class AgentLogic:
                 "step": self.agent.decisions if self.agent else 0,
                 "skill": last.decision.skill_name if last else None,
                 "target": list(last.target_xy) if last else None,
-                "cell": last.decision.cell if last else None,
+                "cell": last.decision.cell if last else None, "pose_jumps": self.pose_jumps,
                 "message": self.message, "warning": self.warning}
 
     def _publish_status(self) -> None:
@@ -184,15 +186,6 @@ class AgentLogic:
         v, w = min(max(v, -lin), lin), min(max(w, -ang), ang)
         self.pub_cmd.publish(velocity_msg(v, w, self.stamped, self.get_clock().now().to_msg(),
                                           self.param("base_frame")))
-
-    def _subscribe_stamped(self, msg_type, topic: str, handler, qos) -> None:
-        """Call handler(msg, stamp): the publisher's send time in ns where rclpy passes message
-        info to callbacks (Iron and later), else -1 (Humble)."""
-        if hasattr(Subscription, "CallbackType"):
-            self.create_subscription(msg_type, topic, lambda m, info: handler(
-                m, int(info.get("source_timestamp", -1))), qos)
-        else:
-            self.create_subscription(msg_type, topic, lambda m: handler(m, -1), qos)
 
     # -- commands ----------------------------------------------------------------------------
     def _on_command(self, msg: String, stamp: int = -1) -> None:
@@ -272,11 +265,21 @@ class AgentLogic:
     # -- sensors -----------------------------------------------------------------------------
     def _on_odom(self, msg: Odometry) -> None:
         try:
-            self.pose = pose_from_odometry(msg)
+            pose = pose_from_odometry(msg)
         except ValueError as e:
             self._warn(f"/odom dropped: {e}")
             return
-        self.odom_time = time.monotonic()
+        now = time.monotonic()
+        if self.pose is not None:
+            # Farther than the base can drive in the time since the last pose: the localisation
+            # corrected itself (a re-localisation). Said on the status; the map's track and the
+            # running skill go on from the new pose.
+            jump = math.dist(pose[:2], self.pose[:2])
+            if jump > POSE_JUMP + 2 * float(self.param("max_linear")) * (now - self.odom_time):
+                self.pose_jumps += 1
+                self._warn(f"pose jumped {jump:.2f} m (a re-localisation; "
+                           f"{self.pose_jumps} so far)", throttle=False)
+        self.pose, self.odom_time = pose, now
 
     def _on_depth(self, msg: Image) -> None:
         try:

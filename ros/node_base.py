@@ -8,6 +8,7 @@ from collections.abc import Callable
 import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
+from rclpy.subscription import Subscription
 
 
 class RoombyNode(Node):
@@ -23,6 +24,16 @@ class RoombyNode(Node):
 
     def close(self) -> None:
         """Release what the node holds besides ROS (before destroy_node)."""
+
+
+def subscribe_stamped(node: Node, msg_type, topic: str, handler, qos) -> None:
+    """Subscribe with handler(msg, stamp): the publisher's send time in ns where rclpy passes
+    message info to callbacks (Iron and later), else -1 (Humble)."""
+    if hasattr(Subscription, "CallbackType"):
+        node.create_subscription(msg_type, topic, lambda m, info: handler(
+            m, int(info.get("source_timestamp", -1))), qos)
+    else:
+        node.create_subscription(msg_type, topic, lambda m: handler(m, -1), qos)
 
 
 def spin_node(make: Callable[[], RoombyNode], script: str,

@@ -4,9 +4,12 @@ Runs as `roomby-sim-node` here or from `ros2 launch roomby_ros sim.launch.py`. E
 period (0.1 s of simulated time; `real_time_factor` of them per 0.1 s of wall time) it holds the
 latest `/cmd_vel`
 (zero once it is older than `cmd_timeout`, like a real base driver) in PyBullet and publishes
-`/odom` (`odom` -> `base_link`; in simulation the odometry is exact, so the `odom` frame is the
-`map` frame); every `camera_every` periods it renders the camera: `/camera/image_raw` (rgb8),
-`/camera/depth/image_raw` (32FC1 metres) and `/camera/camera_info`. `/map` (OccupancyGrid, 5 cm,
+`/odom` (`odom` -> `base_link`: the pose the robot believes; exact with `realism` ideal, so the
+`odom` frame is the `map` frame; with `realistic`, wheel odometry drifting 2 cm per metre and
+re-localised every 5 m, as a robot's localisation would report it); every `camera_every`
+periods it renders the camera: `/camera/image_raw` (rgb8),
+`/camera/depth/image_raw` (32FC1 metres) and `/camera/camera_info`, with the realism
+profile's noise (`realism`: ideal or realistic, sim/realism/). `/map` (OccupancyGrid, 5 cm,
 transient local) and `/roomby/rooms` (String: the home's room labels as JSON in the
 agent.runtime.rooms format, transient local) are published at start and after each reset.
 
@@ -64,6 +67,7 @@ PARAMETERS: dict[str, object] = {
     "max_angular": 2.0,
     "cmd_vel_stamped": False,
     "status_every": 5,
+    "realism": "ideal",
 }
 """Parameters and defaults (ament/roomby_ros/config/*.yaml set them on a robot)."""
 
@@ -73,7 +77,8 @@ class SimNode(RoombyNode):
 
     def __init__(self):
         super().__init__("roomby_sim", PARAMETERS)
-        self.env = gym.make(self.param("env_id"), split=self.param("split")).unwrapped
+        self.env = gym.make(self.param("env_id"), split=self.param("split"),
+                            realism=str(self.param("realism"))).unwrapped
         self.pub_rgb = self.create_publisher(Image, topics.IMAGE, topics.SENSOR_QOS)
         self.pub_depth = self.create_publisher(Image, topics.DEPTH, topics.SENSOR_QOS)
         self.pub_info = self.create_publisher(CameraInfo, topics.CAMERA_INFO, topics.SENSOR_QOS)
@@ -181,7 +186,7 @@ class SimNode(RoombyNode):
 
     def _publish_sensors(self, camera: bool, v: float = 0.0, w: float = 0.0) -> None:
         now = self.get_clock().now().to_msg()
-        self.pub_odom.publish(odometry(self.env.world.pose(), v, w, now, topics.ODOM_FRAME,
+        self.pub_odom.publish(odometry(self.env.pose_estimate(), v, w, now, topics.ODOM_FRAME,
                                        topics.BASE_FRAME))
         if camera:
             self.periods_since_camera = 0
@@ -196,7 +201,10 @@ class SimNode(RoombyNode):
                 "instruction": self.env.instruction, "goal": m["goal"], "state": self.state,
                 "success": self.success, "stops": self.stops, "coverage": m["coverage"],
                 "spl": m["spl"], "collisions": m["collisions"], "distance": m["distance"],
-                "periods": m["periods"], "step_index": m["step_index"], "error": self.error}
+                "periods": m["periods"], "step_index": m["step_index"], "error": self.error,
+                "relocalised": self.env.rig.relocalised,
+                "pose_error": round(math.dist(self.env.world.pose()[:2],
+                                              self.env.pose_estimate()[:2]), 4)}
 
     def _publish_status(self) -> None:
         self.pub_status.publish(String(data=json.dumps(self.status())))
