@@ -101,7 +101,7 @@ class AgentLogic:
         """`create_publisher` makes /cmd_vel's and the viewer topics' publishers (a managed
         node's are lifecycle publishers, silent unless active); the status is always heard."""
         self.policy = load_runtime_policy(self.param("backend"), self.param("checkpoint"),
-                                  self.param("bundle"), int(self.param("threads")))
+                                          self.param("bundle"), int(self.param("threads")))
         self.image_size = self.policy.image_size
         self.far = robot_settings(self.policy.bundle)[0].far  # a bad bundle fails here
         self.stamped = bool(self.param("cmd_vel_stamped"))

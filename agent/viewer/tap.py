@@ -2,9 +2,11 @@
 and the policy's decisions become timed ROS 2 messages (`agent.viewer.messages` dicts) handed
 to sinks, e.g. an MCAP recording (`agent.viewer.recording`) and a video (`agent.viewer.scene`).
 
-Time is the simulation's: the episode starts at `start_ns` and each control period adds 0.1 s,
-in the header stamps; the log times a sink gets also rise strictly (one nanosecond apart within
-a period), so a recording replays its messages in the order they were made."""
+Poses are what the robot believes (`pose_estimate`: its odometry, the truth unless the env's
+`realism` adds drift), as a robot's recording holds them. Time is the simulation's: the episode
+starts at `start_ns` and each control period adds 0.1 s, in the header stamps; the log times a
+sink gets also rise strictly (one nanosecond apart within a period), so a recording replays its
+messages in the order they were made."""
 
 from __future__ import annotations
 
@@ -60,13 +62,13 @@ class EpisodeTap:
         labels = [RoomLabel.rectangle(r.name, r.rect) for r in b.home.rooms]
         self.emit(topics.ROOMS, m.string(json.dumps(rooms_doc(labels))))
         self.emit(topics.SIM_HOME, m.string(b.home.to_json()))
-        self.emit(topics.ODOM, m.odometry(b.world.pose(), 0.0, 0.0, t, topics.ODOM_FRAME,
+        self.emit(topics.ODOM, m.odometry(b.pose_estimate(), 0.0, 0.0, t, topics.ODOM_FRAME,
                                           topics.BASE_FRAME))
 
     def _on_period(self, v: float, w: float) -> None:
         b, t = self.base, self.now()
         self.emit(topics.CMD_VEL, m.twist(v, w))
-        self.emit(topics.ODOM, m.odometry(b.world.pose(), v, w, t, topics.ODOM_FRAME,
+        self.emit(topics.ODOM, m.odometry(b.pose_estimate(), v, w, t, topics.ODOM_FRAME,
                                           topics.BASE_FRAME))
         plan = views.skill_plan(b.skill)
         if plan is not None and plan is not self._plan:
@@ -100,7 +102,7 @@ class EpisodeTap:
             xy = self.base.landing(cell) if skill == NAVIGATE else MAP.to_world(
                 *divmod(cell, MAP_SIZE))
             self._decided = {"skill": ("navigate", "clean")[skill - 1], "target": list(xy)}
-            self.emit(topics.TARGET, views.decision_target(self.base.world.pose(), xy, t))
+            self.emit(topics.TARGET, views.decision_target(self.base.pose_estimate(), xy, t))
         else:
             self._decided = {"skill": "stop" if a.size == 2 else "motor", "target": None}
         self._decided["step"] = self.base.decisions + 1  # the env counts it when it runs it
