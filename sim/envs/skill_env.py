@@ -34,7 +34,8 @@ class RoombySkillEnv(RoombyBaseEnv):
     ## Observation
     Dict: `rgb` uint8 (3, H, W), `depth` float32 (1, H, W) metres, `map` float32 (29, 48, 48)
     (channels in `sim.semantic_map.MAP_CHANNELS`), `pose` (x, y, cos, sin), `instruction` int64
-    (32,) token ids, 0 = padding.
+    (32,) token ids, 0 = padding. With `realism="realistic"` (sim/realism/) the images are noisy
+    and `pose` is the robot's drifting odometry; rewards and success use the true pose.
 
     ## Rewards
     -0.01 per decision, -0.01 per control period in contact with an obstacle, +1 x the gain in
