@@ -9,6 +9,7 @@ map frame, as the sim's grids (REP 105: x forward/east, y left/north, z up)."""
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -146,8 +147,6 @@ def delete_all(ns: int, frame: str) -> Msg:
 def as_message(value: object) -> object:
     """A dict message as an object with attributes (nested), like rclpy's and a recording's
     decoded messages: what readers of messages (`agent.viewer.scene`) take."""
-    from types import SimpleNamespace
-
     if isinstance(value, dict):
         return SimpleNamespace(**{k: as_message(v) for k, v in value.items()})
     if isinstance(value, list):

@@ -97,7 +97,7 @@ class Rig:
 
     def belief(self, truth: Pose) -> Pose:
         """The pose the robot believes it has (the truth when there is no drift)."""
-        return truth if self._belief is None or self.realism.drift <= 0 else self._belief
+        return truth if self._belief is None else self._belief
 
     @property
     def relocalised(self) -> int:
