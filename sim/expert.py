@@ -2,7 +2,9 @@
 can imitate.
 
 What it knows that the agent does not: the home's furniture (so it knows which piece is the
-target and where it is), the true geometry for choosing cells, and the parsed goal. What it does
+target and where it is), the true geometry for choosing cells, the parsed goal, and where a step
+that goes back leads (the start, the room before: the episode's past, which the agent must
+remember). What it does
 not use: the target's location before the camera has seen it. It searches the way a robot
 without the answer would: the named room first, then the nearest unexplored frontier of the map,
 and commits to the target only once the map's semantic layer shows the target's type and colour
@@ -122,6 +124,24 @@ class Expert:
                 return k
         return int(MAP.to_cell(*f.center)[0] * MAP_SIZE + MAP.to_cell(*f.center)[1])
 
+    def point_cell(self, xy: tuple[float, float]) -> int:
+        """The nearest cell whose landing point is within the goto radius (less a margin) of
+        `xy`: where "come back here" ends."""
+        env = self.env
+        r, c = MAP.to_cell(*xy)
+        mask = np.zeros((MAP_SIZE, MAP_SIZE), dtype=bool)
+        mask[max(r - 3, 0):r + 4, max(c - 3, 0):c + 4] = True
+        best, best_d = int(r * MAP_SIZE + c), np.inf
+        for k in self._cells_by_distance(mask):
+            if k in self._tried:
+                continue
+            d = float(np.hypot(*np.subtract(env.landing(k), xy)))
+            if d <= GOTO_RADIUS - 0.15:
+                return k
+            if d < best_d:
+                best, best_d = k, d
+        return best
+
     def room_cell(self, room: str, for_clean: bool) -> int:
         env = self.env
         inside = env.grid.map_rooms[_room_index(room)] > 0.99
@@ -159,8 +179,10 @@ class Expert:
         task = goal["task"]
         if pr.is_last and pr.achieved(pr.index, (x, y), cleaned):
             return _action(STOP, 0)
-        if task == "goto_room":
+        if task in ("goto_room", "previous_room"):
             return _action(NAVIGATE, self.room_cell(goal["room"], for_clean=False))
+        if task == "return":
+            return _action(NAVIGATE, self.point_cell(goal["xy"]))
         if task == "vacuum_room":
             return _action(CLEAN, self.room_cell(goal["room"], for_clean=True))
         targets = env.home.find(goal["object"], goal.get("color"), goal.get("room"))

@@ -25,6 +25,7 @@ from sim.lexicon import (
     FUNCTION_WORDS,
     GO_PHRASES,
     GO_WORDS,
+    MEMORY_PHRASES,
     NEGATIONS,
     OBJECT_SYNONYMS,
     OTHER_COLORS,
@@ -67,6 +68,8 @@ def _phrase_table() -> list[tuple[tuple[str, ...], str]]:
     rows += [(tuple(p.split()), "vacuum") for p in VACUUM_PHRASES]
     rows += [(tuple(p.split()), "go") for p in GO_PHRASES]
     rows += [(tuple(p.split()), "|then|") for p in THEN_PHRASES]
+    rows += [(tuple(p.split()), f"|mem:{task}|") for task, ps in MEMORY_PHRASES.items()
+             for p in ps]
     return sorted(rows, key=lambda r: -len(r[0]))
 
 
@@ -139,6 +142,7 @@ class _Step:
     vacuum: bool = False
     under: bool = False
     go: bool = False
+    memory: str | None = None  # "come back here": return; "the room you came from": previous
     first: bool = False  # "but first ...": done before the step before it
     before: bool = False  # "before ...": done after the step after it
 
@@ -235,6 +239,8 @@ def _split_and(step: _Step, colors: frozenset[str]) -> list[_Step]:
 
 
 def _render(s: _Step) -> str:
+    if s.memory:
+        return MEMORY_PHRASES[s.memory][0]
     color = f"{s.colors[0]} " if len(s.colors) == 1 else " ".join(s.colors) + " " \
         if s.colors else ""
     rooms = " and the ".join(s.rooms)
@@ -280,7 +286,12 @@ def normalise(text: str, colors: tuple[str, ...] = COLOR_NAMES) -> Reading:
     clauses: list[tuple[bool, list[str]]] = []
     then, cur = False, []
     for w in [*canon, "|"]:
-        if w in ("|", "|then|"):
+        if w.startswith("|mem:"):  # its own step, after what came before it
+            if cur:
+                clauses.append((then, cur))
+            clauses.append((True, [w]))
+            then, cur = False, []
+        elif w in ("|", "|then|"):
             if cur:
                 clauses.append((then, cur))
                 then, cur = False, []
@@ -289,6 +300,9 @@ def normalise(text: str, colors: tuple[str, ...] = COLOR_NAMES) -> Reading:
             cur.append(w)
     steps: list[_Step] = []
     for n, (is_then, words) in enumerate(clauses):
+        if words[0].startswith("|mem:"):
+            steps.append(_Step(words, memory=words[0][5:-1]))
+            continue
         why = _refusal(words, opening=n == 0, colors=palette)
         if why:
             reading.refused = why
@@ -326,7 +340,8 @@ def normalise(text: str, colors: tuple[str, ...] = COLOR_NAMES) -> Reading:
             return reading
     reading.ignored = sorted({w for w in tokens
                               if w != "|" and w not in MEANINGFUL and w not in palette})
-    reading.text = ", then ".join(_render(s) for s in ordered if s.target or s.colors) or None
+    reading.text = ", then ".join(_render(s) for s in ordered
+                                  if s.target or s.colors or s.memory) or None
     if reading.text is None:
         reading.refused, reading.sure = "no object or room I know", False
     return reading

@@ -43,6 +43,17 @@ ROOM_WORDS: dict[str, tuple[str, ...]] = {
 VACUUM_WORDS = ("vacuum", "clean", "hoover", "sweep", "vacuuming", "cleaning")
 UNDER_WORDS = ("under", "underneath", "beneath", "below")
 THEN_WORDS = ("then", "afterwards", "after that", "and then")
+# Steps whose place is known only from what happened earlier in the episode (the memory's job):
+# back to where the command was given; back to the room the robot was in when the step before
+# began. The first form of each is what the free-text reader writes.
+MEMORY_WORDS: dict[str, tuple[str, ...]] = {
+    "return": ("come back here", "come back to me", "go back to where you started",
+               "return to where you started", "return to your starting point",
+               "head back to where you were", "go back to the start", "come back"),
+    "previous_room": ("go back to the room you were just in", "return to the room you came from",
+                      "go back to the previous room", "head back to the room you were in before",
+                      "back to the room you were just in", "back to the room you came from"),
+}
 
 # {color} {object} {room}: filled from the goal. Split into train and held-out phrasings.
 TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -91,13 +102,33 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "heldout": ("could you vacuum the entire {room}?", "the {room} is dirty, clean it"),
     },
+    "return": {
+        "train": ("come back here", "come back to me", "go back to where you started",
+                  "return to where you started"),
+        "heldout": ("head back to where you were", "return to your starting point"),
+    },
+    "previous_room": {
+        "train": ("go back to the room you were just in", "return to the room you came from",
+                  "go back to the previous room"),
+        "heldout": ("head back to the room you were in before",),
+    },
     "sequence": {
         "train": ("{a}, then {b}", "{a} and then {b}"),
         "heldout": ("first {a}, after that {b}",),
     },
+    "sequence3": {
+        "train": ("{a}, then {b}, then {c}", "{a}, then {b} and then {c}"),
+        "heldout": ("first {a}, after that {b}, then {c}",),
+    },
 }
 TASKS: tuple[str, ...] = ("goto_object", "goto_room", "vacuum_under", "vacuum_room")
-GOAL_TASKS: tuple[str, ...] = (*TASKS, "sequence")
+"""Step tasks the policy's goal head knows (the shipped checkpoint's)."""
+MEMORY_TASKS: tuple[str, ...] = tuple(MEMORY_WORDS)
+"""Step tasks whose target is where the robot was earlier: they come after another step."""
+STEP_TASKS: tuple[str, ...] = (*TASKS, *MEMORY_TASKS)
+GOAL_TASKS: tuple[str, ...] = (*STEP_TASKS, "sequence")
+MIN_STEPS, MAX_STEPS = 2, 3
+"""Steps of a sequence ("A, then B", "A, then B, then C")."""
 _TOKEN = re.compile(r"[a-z]+")
 
 
@@ -116,6 +147,9 @@ def _build_vocab() -> tuple[str, ...]:
     words.update(UNDER_WORDS)
     for t in THEN_WORDS:
         words.update(tokenize(t))
+    for forms in MEMORY_WORDS.values():
+        for f in forms:
+            words.update(tokenize(f))
     for per_split in TEMPLATES.values():
         for templates in per_split.values():
             for t in templates:
@@ -188,8 +222,6 @@ class ParseResult:
 
 
 MAX_COMMAND_CHARS = 500
-MAX_STEPS = 3
-"""Steps a command may have ("A, then B, then C"); the sim carries out sequences of two."""
 
 
 def _find_phrases(words: list[str], table: dict[str, tuple[str, ...]]) -> list[tuple[int, str]]:
@@ -208,7 +240,22 @@ def _find_phrases(words: list[str], table: dict[str, tuple[str, ...]]) -> list[t
     return sorted(found)
 
 
+_CLAUSE_FILLER = frozenset(("and", "now", "please", "roomby", "first"))
+
+
+def _memory_step(words: list[str]) -> str | None:
+    """The memory task a clause states ("come back here" -> return), or None."""
+    rest = [w for w in words if w not in _CLAUSE_FILLER]
+    for task, forms in MEMORY_WORDS.items():
+        if any(tokenize(f) == rest for f in forms):
+            return task
+    return None
+
+
 def _parse_clause(words: list[str]) -> tuple[dict | None, str | None]:
+    memory = _memory_step(words)
+    if memory is not None:
+        return {"task": memory}, None
     objects = _find_phrases(words, OBJECT_WORDS)
     rooms = _find_phrases(words, ROOM_WORDS)
     colors = [w for w in words if w in COLOR_NAMES]
@@ -275,6 +322,11 @@ def parse(text: str) -> ParseResult:
             hint = f" (unknown words: {', '.join(unknown)})" if unknown else ""
             return ParseResult(None, unknown, f"{err}{where}{hint}")
         steps.append(goal)
+    if steps[0]["task"] in MEMORY_TASKS:
+        phrase = MEMORY_WORDS[steps[0]["task"]][0]
+        return ParseResult(None, unknown, f"'{phrase}' needs something to do first: say what, "
+                                          f"then '{phrase}' (e.g. 'go to the kitchen, then "
+                                          f"{phrase}')")
     goal = steps[0] if len(steps) == 1 else {"task": "sequence", "steps": steps}
     return ParseResult(normalize_goal(goal), unknown)
 
@@ -298,9 +350,22 @@ def validate_goal(goal: object) -> dict:
         raise ValueError(f"goal task {task!r} is not one of {list(GOAL_TASKS)}")
     if task == "sequence":
         steps = goal.get("steps")
-        if not isinstance(steps, list) or len(steps) != 2:
-            raise ValueError("a 'sequence' goal needs 'steps': a list of two goals")
-        return {"task": "sequence", "steps": [validate_goal(s) for s in steps]}
+        if not isinstance(steps, list) or not MIN_STEPS <= len(steps) <= MAX_STEPS:
+            raise ValueError(f"a 'sequence' goal needs 'steps': a list of {MIN_STEPS} to "
+                             f"{MAX_STEPS} goals")
+        if any(isinstance(s, dict) and s.get("task") == "sequence" for s in steps):
+            raise ValueError("a sequence's steps are single goals, not sequences")
+        out = [_validate_memory_step(s) if isinstance(s, dict) and s.get("task") in MEMORY_TASKS
+               else validate_goal(s) for s in steps]
+        if out[0]["task"] in MEMORY_TASKS:
+            raise ValueError(f"a sequence cannot start with {out[0]['task']!r}: it goes back to "
+                             f"where the robot was before another step")
+        return {"task": "sequence", "steps": out}
+    if task in MEMORY_TASKS:
+        _validate_memory_step(goal)
+        raise ValueError(f"{task!r} is a step of a sequence (after another step), e.g. "
+                         f"{{'task': 'sequence', 'steps': [{{'task': 'goto_room', 'room': "
+                         f"'kitchen'}}, {{'task': '{task}'}}]}}")
     unknown = set(goal) - {"task", "object", "color", "room"}
     if unknown:
         raise ValueError(f"unknown goal key(s) {sorted(unknown)}; allowed: task, object, color, "
@@ -322,3 +387,13 @@ def validate_goal(goal: object) -> dict:
         if g["object"] is not None or g["color"] is not None:
             raise ValueError(f"a {task} goal takes only a 'room'")
     return g
+
+
+def _validate_memory_step(goal: dict) -> dict:
+    task = goal["task"]
+    extra = set(goal) - {"task", "object", "color", "room"}
+    named = [k for k in ("object", "color", "room") if goal.get(k) is not None]
+    if extra or named:
+        raise ValueError(f"a {task!r} step takes no {sorted(extra) or named}: its place is where "
+                         f"the robot was earlier")
+    return normalize_goal(goal)

@@ -90,6 +90,29 @@ CONTRACTIONS = {"you're": "you are", "that's": "that is", "there's": "there is",
                 "here's": "here is", "where's": "where is", "how's": "how is"}
 NEGATIONS = (("do", "not"), ("not",), ("never",), ("no", "need"), ("stop",), ("cannot",),
              ("will", "not"), ("dont",))
+# Steps that go back to where the robot was: "come back here" (return), "go back to the room you
+# were just in" (previous_room). The first form is the parser's (sim/language.py MEMORY_WORDS).
+MEMORY_PHRASES: dict[str, tuple[str, ...]] = {
+    "return": ("come back here", "come back to me", "go back to where you started",
+               "return to where you started", "return to your starting point",
+               "head back to where you were", "go back to the start", "come back",
+               "come right back", "come straight back", "come back over here", "get back here",
+               "return here", "back here", "back to me", "go back to where you were",
+               "back to where you were", "back to where you started", "go back to where you began",
+               "back to where you began", "return to the start", "back to the start",
+               "return to the starting point", "back to the starting point",
+               "back to your starting point", "return to where you were",
+               "return to where i am", "come back to where i am", "come back to where i was",
+               "where you started", "your starting point", "the starting point"),
+    "previous_room": ("go back to the room you were just in", "return to the room you came from",
+                      "go back to the previous room", "head back to the room you were in before",
+                      "back to the room you were just in", "back to the room you came from",
+                      "back to the room you were in before", "back to the previous room",
+                      "back to the last room", "the room you were just in",
+                      "the room you came from", "the room you were in before",
+                      "the previous room", "the room before", "the last room you were in",
+                      "the room you were in", "back to the other room", "the other room"),
+}
 # Connectives between steps. "first"/"before"/"once you have been" put a step earlier.
 THEN_PHRASES = ("then", "and then", "after that", "afterwards", "afterward", "next",
                 "and next", "finally", "and finally", "followed by", "after which", "second",

@@ -30,36 +30,74 @@ class GoalProgress:
         self.home, self.grid, self.goal = home, grid, goal
         self.steps = goal_steps(goal)
         self.tasks: list[Task] = [task_for(g) for g in self.steps]
-        pairs = list(zip(self.tasks, self.steps, strict=True))
-        self.regions = [t.region(home, grid, g) for t, g in pairs]
+        n = len(self.steps)
+        # A step that goes back (sim.tasks.go_back) is scored on its resolved goal, known once
+        # the step before it has begun; until then its region is empty.
+        self.resolved: list[dict | None] = [None] * n
+        self.regions: list[np.ndarray | None] = [None] * n
         # Flat indices of each region's reachable floor: coverage is a mean over these.
-        self._reach = [np.flatnonzero(r & grid.coverable) for r in self.regions]
-        self.index = 0
+        self._reach: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * n
+        self._approach: list[np.ndarray | None] = [None] * n
         self.start_xy = start_xy
+        self.room = home.room_at(*start_xy)
+        """The room the robot is in, or was last in (None only before it has been in one)."""
+        self.began: list[str | None] = [self.room] + [None] * (n - 1)
+        """The room the robot was in when each step began (None: not begun)."""
+        self.index = 0
+        self._resolve()
         self.distance = 0.0
         self.travel = 0.0  # distance that counts for SPL
         self.collisions = 0
         self.stopped = False
         self.success = False
         self._spl: float | None = None
-        self._approach = [t.approach_region(home, grid, g) for t, g in pairs]
+
+    def _resolve(self) -> None:
+        """Resolve every step whose place is known now, and compute its regions."""
+        for k, step in enumerate(self.steps):
+            if self.resolved[k] is not None:
+                continue
+            if step["task"] == "return":
+                goal = {**step, "xy": tuple(self.start_xy)}
+            elif step["task"] == "previous_room":
+                if k == 0 or self.began[k - 1] is None:
+                    continue
+                goal = {**step, "room": self.began[k - 1]}
+            else:
+                goal = step
+            self.resolved[k] = goal
+            task = self.tasks[k]
+            self.regions[k] = task.region(self.home, self.grid, goal)
+            self._reach[k] = np.flatnonzero(self.regions[k] & self.grid.coverable)
+            self._approach[k] = task.approach_region(self.home, self.grid, goal)
 
     @property
     def current(self) -> dict:
-        return self.steps[self.index]
+        """The current step's goal, resolved (a step that goes back names its place)."""
+        return self.resolved[self.index] or self.steps[self.index]
 
     @property
     def is_last(self) -> bool:
         return self.index == len(self.steps) - 1
 
     def achieved(self, k: int, xy: tuple[float, float], cleaned: np.ndarray) -> bool:
-        return self.tasks[k].achieved(self.home, self.grid, self.steps[k], xy, cleaned)
+        goal = self.resolved[k]
+        if goal is None:  # a previous_room whose step before has not begun
+            return False
+        if goal["task"] == "previous_room" and goal["room"] is None:
+            return False  # the robot was in no room when the step before began
+        return self.tasks[k].achieved(self.home, self.grid, goal, xy, cleaned)
 
     def after_motion(self, xy: tuple[float, float], moved: float) -> None:
         """Account one control period of motion."""
+        room = self.home.room_at(*xy)
+        if room is not None:
+            self.room = room
         self.distance += moved
         r, c = FINE.to_cell(*xy)
-        cleaning = self.current["task"].startswith("vacuum") and self._approach[self.index][r, c]
+        approach = self._approach[self.index]
+        cleaning = self.current["task"].startswith("vacuum") and approach is not None and \
+            approach[r, c]
         if not cleaning:
             self.travel += moved
 
@@ -68,6 +106,8 @@ class GoalProgress:
         n = 0
         while not self.is_last and self.achieved(self.index, xy, cleaned):
             self.index += 1
+            self.began[self.index] = self.room
+            self._resolve()
             n += 1
         return n
 
@@ -97,6 +137,8 @@ class GoalProgress:
         cell = self.grid.nearest_reachable(*self.start_xy)
         total = 0.0
         for approach in self._approach:
+            if approach is None:
+                return float("nan")
             if approach[cell]:
                 continue
             path = astar(self.grid.reachable, cell, approach)

@@ -18,17 +18,20 @@ from sim.free_text import read_command
 from sim.grid import EXTENT, FINE, FINE_RES, MAP, MAP_SIZE, HomeGrid
 from sim.home import Home, HomeError
 from sim.home_generator import generate_home_and_grid
-from sim.language import MAX_TOKENS, VOCAB, encode, validate_goal
+from sim.language import MAX_TOKENS, MEMORY_TASKS, VOCAB, encode, validate_goal
 from sim.progress import GoalProgress
 from sim.realism import Realism, Rig, realism_of
 from sim.semantic_map import MAP_CHANNELS, Perception, SemanticMap
 from sim.skills import CleanSkill, GridFrame, NavigateSkill
-from sim.tasks import FAMILIES, TASKS, Split, goal_steps, task_for
+from sim.tasks import FAMILIES, TASKS, Split, family_of, goal_steps, task_for
 from sim.world import World
 
 MIXED = "mixed"
 # Families that make sense in a single room (no room to go to, no second room for a sequence).
 ONE_ROOM_FAMILIES = ("goto_object", "vacuum_under", "vacuum_room")
+MIXED_FAMILIES = ("goto_object", "goto_room", "vacuum_under", "vacuum_room", "sequence")
+"""What `Roomby/Mixed-v0` draws: the families the policy's goal head reads today (the families
+with three steps or a step that goes back join it with the policy that reads them)."""
 START_DISTANCE = 1.0
 _TASK_ATTEMPTS = 8
 _HOME_STREAMS = {"train": 0, "heldout": 1}
@@ -106,7 +109,7 @@ class RoombyBaseEnv(gym.Env):
             custom = validate_goal(custom)
             family = custom["task"]
         else:
-            pool = ONE_ROOM_FAMILIES if self.n_rooms == 1 else FAMILIES
+            pool = ONE_ROOM_FAMILIES if self.n_rooms == 1 else MIXED_FAMILIES
             family = self.task if self.task != MIXED else pool[int(rng.integers(len(pool)))]
         for attempt in range(_TASK_ATTEMPTS):
             # A sampled task whose furniture does not fit is redrawn (same family).
@@ -169,12 +172,17 @@ class RoombyBaseEnv(gym.Env):
         return generate_home_and_grid(home_rng, n_rooms, sample.rooms, sample.items)
 
     def _sample_start(self, rng: np.random.Generator) -> tuple[float, float, float]:
-        """A reachable pose away from the first step's region (outside its room for goto_room)."""
+        """A reachable pose away from the first step's region (outside its room for goto_room,
+        and for a goal that goes back, so that going back leaves the room)."""
         g = self.grid
-        first = goal_steps(self.goal)[0]
+        steps = goal_steps(self.goal)
+        first = steps[0]
         away = ~task_for(first).approach_region(self.home, g, first)
-        if first["task"] == "goto_room" and len(self.home.rooms) > 1:
-            away &= ~g.room_mask(first["room"])
+        goes_back = any(s["task"] in MEMORY_TASKS for s in steps)
+        if (first["task"] == "goto_room" or goes_back) and len(self.home.rooms) > 1:
+            room = first["room"] if first.get("room") else \
+                self.home.find(first["object"], first.get("color"))[0].room
+            away &= ~g.room_mask(room)
         cells = np.argwhere(g.reachable & away)
         if len(cells) == 0:
             cells = np.argwhere(g.reachable)
@@ -275,7 +283,7 @@ class RoombyBaseEnv(gym.Env):
         return {
             "instruction": self.instruction,
             "goal": _copy_goal(self.goal),
-            "family": self.goal["task"],
+            "family": family_of(self.goal),
             "success": bool(pr.success),
             "is_success": bool(pr.success),
             "spl": pr.spl() if done else 0.0,

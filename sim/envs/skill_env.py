@@ -23,7 +23,10 @@ class RoombySkillEnv(RoombyBaseEnv):
     ## Mission
     The instruction, e.g. "vacuum under the red couch in the living room" (token ids in
     `obs["instruction"]`; the text in `info["instruction"]`, the goal in `info["goal"]`).
-    Families: goto_object, goto_room, vacuum_under, vacuum_room, sequence (two steps).
+    Families: goto_object, goto_room, vacuum_under, vacuum_room, sequence (two steps),
+    sequence3 (three), and two whose last step goes back to where the robot was, which only a
+    memory of the episode knows: return ("..., then come back here") and previous_room
+    ("..., then go back to the room you were just in"); see `sim.tasks`.
 
     ## Action Space
     `MultiDiscrete([3, 2304])`: skill (0 stop, 1 navigate, 2 clean) and map cell
