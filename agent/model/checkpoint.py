@@ -19,6 +19,7 @@ import torch
 from agent.config import RoombyConfig, check_together, merge
 from agent.model.config import ModelConfig
 from agent.model.network import RoombyPolicyNet
+from agent.model.vocabulary import LEGACY_VOCAB, check_vocabulary
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "roomby.pt"
 """The shipped checkpoint: what `--policy learned`, `roomby export` and the agent node use by
@@ -37,7 +38,7 @@ def save_checkpoint(path: str | Path, net: RoombyPolicyNet, meta: dict[str, Any]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     torch.save({"format": FORMAT, "version": VERSION,
-                "model_config": dataclasses.asdict(net.cfg),
+                "model_config": dataclasses.asdict(net.cfg), "vocabulary": list(net.vocab),
                 "state_dict": net.state_dict(), "meta": dict(meta or {})}, tmp)
     tmp.replace(path)  # a crash mid-save never leaves a half-written checkpoint behind
 
@@ -69,10 +70,14 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu"
     unknown = sorted(set(map(str, cfg_dict)) - known)
     if unknown:
         raise CheckpointError(f"{path}: unknown model config key(s) {unknown}")
+    try:  # the words its embedding rows stand for (agent/model/vocabulary.py)
+        vocab = check_vocabulary(data.get("vocabulary", LEGACY_VOCAB))
+    except ValueError as e:
+        raise CheckpointError(f"{path}: {e}") from None
     try:  # the same types and ranges as a config file's model: section
         cfg = merge(RoombyConfig(), {"model": cfg_dict}, f"{path} model_config")
         check_together(cfg, f"{path} model_config")
-        net = RoombyPolicyNet(cfg.model)
+        net = RoombyPolicyNet(cfg.model, vocab)
     except (ValueError, AssertionError) as e:  # ConfigError is a ValueError
         raise CheckpointError(f"{path}: bad model config: {e}") from None
     except ImportError as e:  # model.language minilm without the extra installed

@@ -143,10 +143,11 @@ class MiniLMLanguageEncoder(nn.Module):
         return LanguageOut(words, ~valid, sentence, None)
 
 
-def make_language_encoder(kind: str, dim: int, n_heads: int, n_layers: int) -> nn.Module:
+def make_language_encoder(kind: str, dim: int, n_heads: int, n_layers: int,
+                          vocab_size: int = len(VOCAB)) -> nn.Module:
     if kind == "transformer":
-        return TransformerLanguageEncoder(dim=dim, n_heads=n_heads, n_layers=n_layers,
-                                          ff=2 * dim)
+        return TransformerLanguageEncoder(vocab_size=vocab_size, dim=dim, n_heads=n_heads,
+                                          n_layers=n_layers, ff=2 * dim)
     if kind == "minilm":
         return MiniLMLanguageEncoder(dim=dim)
     raise ValueError(f"unknown language encoder {kind!r}: use transformer or minilm")

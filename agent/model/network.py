@@ -33,6 +33,8 @@ from agent.model.language_encoder import make_language_encoder
 from agent.model.map_encoder import MapEncoder
 from agent.model.memory import State, make_memory
 from agent.model.perception import PerceptionNet, PerceptionOut
+from agent.model.vocabulary import token_map
+from sim.language import VOCAB
 from sim.actions import SKILLS
 from sim.semantic_map import MAP_CHANNELS
 
@@ -86,12 +88,19 @@ def split_goal_logits(goal_logits: Tensor) -> list[Tensor]:
 
 
 class RoombyPolicyNet(nn.Module):
-    def __init__(self, cfg: ModelConfig | None = None):
+    def __init__(self, cfg: ModelConfig | None = None, vocab: tuple[str, ...] = VOCAB):
         super().__init__()
         cfg = cfg or ModelConfig()
         self.cfg = cfg
         d = cfg.dim
-        self.language = make_language_encoder(cfg.language, d, cfg.heads, cfg.language_layers)
+        self.vocab = tuple(vocab)
+        """The words this network's embedding rows stand for (stored in its checkpoint)."""
+        # Today's token ids -> this network's (agent/model/vocabulary.py); MiniLM reads the
+        # words themselves and needs none.
+        mapping = token_map(self.vocab) if cfg.language == "transformer" else None
+        self.register_buffer("token_map", mapping, persistent=False)
+        self.language = make_language_encoder(cfg.language, d, cfg.heads, cfg.language_layers,
+                                              len(self.vocab))
         self.perception = PerceptionNet(d, context=cfg.perception_context)
         self.map_encoder = MapEncoder(d, cfg.cell_dim,
                                       in_channels=len(MAP_CHANNELS) + int(cfg.grounding))
@@ -155,7 +164,10 @@ class RoombyPolicyNet(nn.Module):
     # -- the stateless part: everything before the memory --------------------------------
     def encode_command(self, instruction: Tensor) -> Command:
         """Everything that depends on the command alone: computed once per command at
-        inference (pass it to `step`), per step in training."""
+        inference (pass it to `step`), per step in training. `instruction`: token ids over
+        today's `sim.language.VOCAB`."""
+        if self.token_map is not None:
+            instruction = self.token_map[instruction]
         lang = self.language(instruction)
         b = lang.sentence.shape[0]
         seeds = self.query_seeds.expand(b, -1, -1)

@@ -20,6 +20,8 @@ from sim.tasks.sequence import FIRST, SECOND, Sequence, joined, sample_steps
 from sim.tasks.goto_room import GoToRoom
 
 ANY_FIRST = (*FIRST, GoToRoom())
+RETURN = {"task": "return", "object": None, "color": None, "room": None}
+PREVIOUS_ROOM = {"task": "previous_room", "object": None, "color": None, "room": None}
 
 
 class ComeBack(Sequence):
@@ -28,7 +30,7 @@ class ComeBack(Sequence):
     family = "return"
 
     def sample(self, rng: np.random.Generator, split: Split) -> TaskSample:
-        return joined(sample_steps(rng, split, [ANY_FIRST]), ({"task": "return"},))
+        return joined(sample_steps(rng, split, [ANY_FIRST]), (RETURN,))
 
 
 class BackToPreviousRoom(Sequence):
@@ -38,8 +40,8 @@ class BackToPreviousRoom(Sequence):
 
     def sample(self, rng: np.random.Generator, split: Split) -> TaskSample:
         if rng.random() < 0.5:
-            return joined(sample_steps(rng, split, [ANY_FIRST]), ({"task": "previous_room"},))
+            return joined(sample_steps(rng, split, [ANY_FIRST]), (PREVIOUS_ROOM,))
         while True:
             parts = sample_steps(rng, split, [ANY_FIRST, SECOND])
             if parts[0].goal["room"] != parts[1].goal["room"]:
-                return joined(parts, ({"task": "previous_room"},))
+                return joined(parts, (PREVIOUS_ROOM,))
