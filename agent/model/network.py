@@ -34,8 +34,8 @@ from agent.model.map_encoder import MapEncoder
 from agent.model.memory import State, make_memory
 from agent.model.perception import PerceptionNet, PerceptionOut
 from agent.model.vocabulary import token_map
-from sim.language import VOCAB
 from sim.actions import SKILLS
+from sim.language import VOCAB
 from sim.semantic_map import MAP_CHANNELS
 
 N_MOTOR = 4  # the motor env's Discrete(4): forward, left, right, stop

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.tasks.base import Split, TaskSample
-from sim.tasks.sequence import FIRST, SECOND, Sequence, joined, sample_steps
 from sim.tasks.goto_room import GoToRoom
+from sim.tasks.sequence import FIRST, SECOND, Sequence, joined, sample_steps
 
 ANY_FIRST = (*FIRST, GoToRoom())
 RETURN = {"task": "return", "object": None, "color": None, "room": None}

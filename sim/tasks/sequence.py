@@ -50,7 +50,7 @@ def sample_steps(rng: np.random.Generator, split: Split, pools: list[tuple[Task,
     """One step from each pool in turn, each compatible with the one before (redrawn until)."""
     while True:
         parts = [pool[int(rng.integers(len(pool)))].sample(rng, split) for pool in pools]
-        if all(compatible(a.goal, b.goal) for a, b in zip(parts, parts[1:])):
+        if all(compatible(a.goal, b.goal) for a, b in zip(parts, parts[1:], strict=False)):
             return parts
 
 
@@ -89,7 +89,7 @@ class Sequence(Task):
             options = [t for t in templates_for(g, phrasing) if _plain(t)]
             parts.append(render_instruction(g, options[int(rng.integers(len(options)))]))
         outer = TEMPLATES[OUTER[len(parts)]][split.phrasing]
-        return outer[int(rng.integers(len(outer)))].format(**dict(zip("abc", parts)))
+        return outer[int(rng.integers(len(outer)))].format(**dict(zip("abc", parts, strict=False)))
 
     def region(self, home: Home, grid: HomeGrid, goal: dict) -> np.ndarray:
         last = goal["steps"][-1]
