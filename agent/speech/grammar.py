@@ -343,7 +343,8 @@ def build_grammar(garbage_weight: float = 1e-10) -> Grammar:
     """The grammar of every command the sim can phrase, read now from `sim.language` (its
     phrasings, words and slot values) and from the lexicon's synonyms (`lexicon_synonyms`).
 
-    `<sentence>` is any single-task phrasing, or two joined as the sequence phrasings join them;
+    `<sentence>` is any single-task phrasing, or two or three joined as the sequence phrasings
+    join them, where a later step may also be a phrasing that goes back ("come back here");
     `<garbage>`, a loop of single phones with prior weight `garbage_weight` against the
     sentences, absorbs speech that is not a command (see `agent/speech/recognizer.py`).
     """
@@ -356,6 +357,9 @@ def build_grammar(garbage_weight: float = 1e-10) -> Grammar:
             for t in language.TEMPLATES[task][split]:
                 singles.append(_template_tokens(_strip_wake_word(t), object_rule))
     openers, joiners = _connectives()
+    backs = list(dict.fromkeys(tuple(_words(t)) for task in language.MEMORY_TASKS
+                               for split in ("train", "heldout")
+                               for t in language.TEMPLATES[task][split]))
     # Vacuum words in the imperative only ("vacuuming" does not fit where "vacuum" stands).
     verbs = [w for w in language.VACUUM_WORDS if not w.endswith("ing")]
     synonyms, skipped = lexicon_synonyms()
@@ -367,7 +371,11 @@ def build_grammar(garbage_weight: float = 1e-10) -> Grammar:
         "command": f"/1/ <sentence> | /{garbage_weight:g}/ <garbage>",
         # One copy of <single> per step, not one per sequence phrasing: the search grows with
         # every copy, and "first" / "then" / "after that" mean the same to the parser anyway.
-        "sentence": f"[ {WAKE_WORD} ] {_factor(openers)} <single> [ {_factor(joiners)} <single> ]",
+        # Later steps may go back ("…, then come back here"); up to three steps.
+        "sentence": f"[ {WAKE_WORD} ] {_factor(openers)} <single> "
+                    f"[ {_factor(joiners)} <step> [ {_factor(joiners)} <step> ] ]",
+        "step": "<single> | <back>",
+        "back": _factor(backs),
         "color": _alternatives([f for fs in slot["color"].values() for f in fs]),
         "object": _alternatives([f for fs in slot["object"].values() for f in fs]),
         "raised_object": _alternatives(raised),

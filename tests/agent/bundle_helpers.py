@@ -24,12 +24,12 @@ class Episode:
     actions: list[tuple[int, int]]
 
 
-def make_checkpoint(path: Path, **cfg) -> Path:
+def make_checkpoint(path: Path, seed: int = 0, **cfg) -> Path:
     from agent.model.checkpoint import save_checkpoint
     from agent.model.config import ModelConfig
     from agent.model.network import RoombyPolicyNet
 
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     save_checkpoint(path, RoombyPolicyNet(ModelConfig(**cfg)), meta={"note": "seeded random init"})
     return path
 
