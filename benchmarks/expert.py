@@ -2,6 +2,7 @@
 every family).
 
     .venv/bin/python benchmarks/expert.py [--episodes 200] [--workers 2] [--split heldout]
+        [--families return,previous_room,sequence3]
 
 Prints success, SPL, coverage, collisions and decisions per family, the failures (seed and
 instruction, to reproduce with `roomby run`), and the wall time.
@@ -15,7 +16,7 @@ import time
 from agent.evaluation.evaluate import evaluate
 from agent.policies.episode import summarize
 from sim.config import EnvConfig
-from sim.registration import FAMILY_IDS
+from sim.registration import family_ids
 
 
 def main() -> None:
@@ -23,10 +24,12 @@ def main() -> None:
     ap.add_argument("--episodes", type=int, default=200, help="episodes per family")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--split", default="heldout")
+    ap.add_argument("--families", default="", help="comma-separated families (default: all)")
     args = ap.parse_args()
     t = time.time()
     cfg = EnvConfig(split=args.split)
-    results = evaluate(cfg, list(FAMILY_IDS.values()), args.episodes, "expert",
+    families = [f.strip() for f in args.families.split(",") if f.strip()]
+    results = evaluate(cfg, family_ids(families), args.episodes, "expert",
                        workers=args.workers)
     s = summarize(results)
     print(f"expert on split {args.split}, {args.episodes} episodes per family "

@@ -62,7 +62,7 @@ def sample_commands(per_family: int, seed: int = 0, families: tuple[str, ...] | 
         for _ in range(per_family):
             split = Split.named("heldout_phrasing" if rng.random() < 0.3 else "train")
             goal = task.sample(rng, split).goal
-            steps = goal["steps"] if family == "sequence" else [goal]
+            steps = goal["steps"] if goal["task"] == "sequence" else [goal]
             for s in steps:
                 if s.get("object") and rng.random() < 0.5:
                     s["room"] = None
