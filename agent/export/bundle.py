@@ -51,8 +51,6 @@ from agent.export.graphs import (
 )
 from agent.model.calibration import confidence_power, type_given_room
 from agent.model.checkpoint import load_checkpoint
-from agent.model.goal_codec import FIELDS as GOAL_FIELDS
-from agent.model.goal_codec import SLOTS as GOAL_SLOTS
 from agent.model.language_encoder import TransformerLanguageEncoder
 from agent.model.network import RoombyPolicyNet
 from agent.runtime.bundle import BUNDLE_FORMAT, BUNDLE_VERSION, METADATA
@@ -243,7 +241,8 @@ def metadata(net: RoombyPolicyNet, camera: CameraSpec, fp16: bool, checkpoint: d
         "vocabulary": {"tokens": list(VOCAB), "pad": PAD, "unk": UNK, "max_tokens": MAX_TOKENS,
                        "word_pattern": "[a-z]+", "lowercase": True},
         # goal_logits [1, slots, sum(len(values) + 1)]: per field, "none" then the values.
-        "goal": {"slots": GOAL_SLOTS, "fields": {k: list(v) for k, v in GOAL_FIELDS.items()}},
+        "goal": {"slots": net.codec.slots,
+                 "fields": {k: list(v) for k, v in net.codec.fields.items()}},
         "camera": {**dataclasses.asdict(camera),
                    "rgb": "uint8 [1, 3, H, W] 0..255, channel-first, RGB",
                    "depth": "float32 [1, 1, H, W] metres along the optical axis"},

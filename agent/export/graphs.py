@@ -104,7 +104,7 @@ class DecisionGraph(nn.Module):
         ground = goal_logits = None
         if net.cfg.grounding:  # goal_logits come first after the sentence (decision_names)
             goal_logits, *state = rest
-            ground = goal_map(goal_logits, map, net.cfg.goal_room).reshape(1, -1)
+            ground = goal_map(goal_logits, map, net.cfg.goal_room, net.codec.sizes).reshape(1, -1)
             map = torch.cat([map, ground.reshape(1, 1, *map.shape[-2:])], dim=1)
         else:
             state = list(rest)

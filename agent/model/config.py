@@ -72,6 +72,12 @@ class ModelConfig:
     """With `grounding`: a step that names a room and no object lights that room's cells in the
     goal map (agent/model/goal_map.py), so room commands get the grounded pointer bonus and goal
     features objects get. Without it a room command's goal map is empty."""
+    goal_slots: Annotated[int, Range(ge=1, le=3)] = 2
+    """Step slots of the goal head: the most steps of a command the model reads (3 for "A, then
+    B, then C"). The default is what checkpoints from before three-step commands have."""
+    goal_memory_tasks: bool = False
+    """The goal head's task field also knows the steps that go back to where the robot was
+    (`return`, `previous_room`: sim/tasks/go_back.py). Off in checkpoints from before them."""
     skill_per_task: bool = False
     """With `grounding`: one skill head per task class of the command's first step; the goal
     head's most likely task (detached) picks the one used. Traces of held-out vacuum_under failures

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from agent.model.goal_codec import SIZES as GOAL_SIZES
+from agent.model.goal_codec import LEGACY
 from sim.catalog import COLOR_NAMES, FURNITURE_TYPES, ROOM_TYPES
 from sim.grid import MAP_RES, MAP_SIZE
 from sim.semantic_map import MAP_CHANNELS, SEMANTIC_START
@@ -42,13 +42,15 @@ DISTANCE_SCALE = 0.5
 """The distance feature is exp(-d / DISTANCE_SCALE): the goto radius (0.5 m) reads 0.37."""
 
 
-def goal_map(goal_logits: Tensor, grid: Tensor, rooms: bool = False) -> Tensor:
-    """goal_logits [B, slots, sum(GOAL_SIZES)], map [B, C, H, W] -> [B, H, W] in [0, 1].
+def goal_map(goal_logits: Tensor, grid: Tensor, rooms: bool = False,
+             sizes: tuple[int, ...] = LEGACY.sizes) -> Tensor:
+    """goal_logits [B, slots, sum(sizes)], map [B, C, H, W] -> [B, H, W] in [0, 1]; `sizes`:
+    classes per goal field (the network's `codec.sizes`).
 
     `rooms` (`model.goal_room`): a step that names a room and no object lights the room's
     cells, P(no object) . P(room) . R[cell], so room commands are grounded as objects are
     (without it their goal map is empty and the pointer's learned part carries them alone)."""
-    _, obj, col, room = torch.split(goal_logits.detach(), list(GOAL_SIZES), dim=-1)
+    _, obj, col, room = torch.split(goal_logits.detach(), list(sizes), dim=-1)
     p_all = torch.softmax(obj, -1)
     p_obj = p_all[..., 1:]                                                    # [B, S, T]
     p_col = torch.softmax(col, -1)

@@ -26,8 +26,7 @@ from torch import Tensor, nn
 
 from agent.model.attention import AdditiveAttention, MultiHeadCrossAttention, make_attention
 from agent.model.config import ModelConfig
-from agent.model.goal_codec import SIZES as GOAL_SIZES
-from agent.model.goal_codec import SLOTS as GOAL_SLOTS
+from agent.model.goal_codec import GoalCodec
 from agent.model.goal_map import GOAL_FEATURES, goal_distance, goal_features, goal_map
 from agent.model.language_encoder import make_language_encoder
 from agent.model.map_encoder import MapEncoder
@@ -52,7 +51,8 @@ class PolicyOutput(NamedTuple):
     motor_logits: Tensor
     """[B, 4] wheel actions for the motor-level env."""
     goal_logits: Tensor
-    """[B, 2, sum(GOAL_SIZES)] goal fields per step slot (split with `split_goal_logits`)."""
+    """[B, slots, sum(sizes)] goal fields per step slot (split with
+    `RoombyPolicyNet.split_goal_logits`)."""
 
 
 class Command(NamedTuple):
@@ -63,15 +63,16 @@ class Command(NamedTuple):
     sentence: Tensor
     """[B, d] sentence vector."""
     goal_logits: Tensor
-    """[B, 2, sum(GOAL_SIZES)] auxiliary goal prediction."""
+    """[B, slots, sum(sizes)] auxiliary goal prediction."""
     attention: dict[str, Tensor]
     """Language self-attention and the queries' attention over the words."""
 
 
-def task_probs(goal_logits: Tensor) -> Tensor:
-    """[B, slots, sum(GOAL_SIZES)] -> [B, slots * task classes]: the goal head's task
-    probabilities per step slot, detached (the policy's losses do not bend the parser)."""
-    task = goal_logits.detach()[..., : GOAL_SIZES[0]]
+def task_probs(goal_logits: Tensor, n_tasks: int) -> Tensor:
+    """[B, slots, sum(sizes)] -> [B, slots * n_tasks]: the goal head's task probabilities (the
+    first `n_tasks` classes: the task field) per step slot, detached (the policy's losses do not
+    bend the parser)."""
+    task = goal_logits.detach()[..., :n_tasks]
     return torch.softmax(task, dim=-1).flatten(1)
 
 
@@ -82,17 +83,15 @@ def task_products(probs: Tensor, feats: Tensor) -> Tensor:
     return (feats.unsqueeze(2) * probs.unsqueeze(1)).flatten(1)
 
 
-def split_goal_logits(goal_logits: Tensor) -> list[Tensor]:
-    """-> [task, object, colour, room] logits, each [..., 2, classes]."""
-    return list(torch.split(goal_logits, list(GOAL_SIZES), dim=-1))
-
-
 class RoombyPolicyNet(nn.Module):
     def __init__(self, cfg: ModelConfig | None = None, vocab: tuple[str, ...] = VOCAB):
         super().__init__()
         cfg = cfg or ModelConfig()
         self.cfg = cfg
         d = cfg.dim
+        self.codec = GoalCodec.of(cfg)
+        """What the goal head's slots and classes stand for (agent/model/goal_codec.py)."""
+        sizes = self.codec.sizes
         self.vocab = tuple(vocab)
         """The words this network's embedding rows stand for (stored in its checkpoint)."""
         # Today's token ids -> this network's (agent/model/vocabulary.py); MiniLM reads the
@@ -135,7 +134,7 @@ class RoombyPolicyNet(nn.Module):
             raise ValueError("model.goal_distance adds to model.goal_features: turn both on")
         extra = (GOAL_FEATURES + int(cfg.goal_seen)) if cfg.goal_features else 0
         n_dist = int(cfg.goal_distance)
-        n_task = GOAL_SLOTS * GOAL_SIZES[0] if cfg.goal_task else 0
+        n_task = self.codec.slots * sizes[0] if cfg.goal_task else 0
         # With goal features: every feature x every task probability (distance ones last, so
         # that a checkpoint without them widens: new inputs come after the old ones).
         tasks = n_task + n_task * extra + n_task * n_dist
@@ -146,8 +145,7 @@ class RoombyPolicyNet(nn.Module):
         z = cfg.memory_size + d + extra + n_dist + tasks
         # skill_per_task: one skill head per task class of the first step, the goal head's most
         # likely task picking which (see `skill_logits`).
-        self.skill_head = nn.Linear(z, len(SKILLS) * (GOAL_SIZES[0] if cfg.skill_per_task
-                                                      else 1))
+        self.skill_head = nn.Linear(z, len(SKILLS) * (sizes[0] if cfg.skill_per_task else 1))
         self.motor_head = nn.Linear(z, N_MOTOR)
         self.value_head = nn.Sequential(nn.Linear(z, d), nn.ReLU(), nn.Linear(d, 1))
         self.pointer_query = nn.Linear(z, d)
@@ -157,9 +155,13 @@ class RoombyPolicyNet(nn.Module):
             self.pointer = make_attention("dot", d, cfg.cell_dim, cfg.cell_dim)
         else:
             raise ValueError(f"unknown pointer {cfg.pointer!r}: use additive or dot")
-        self.goal_head = nn.Linear(d, GOAL_SLOTS * sum(GOAL_SIZES))
+        self.goal_head = nn.Linear(d, self.codec.slots * sum(sizes))
         if cfg.grounding:
             self.ground_gain = nn.Parameter(torch.ones(()))
+
+    def split_goal_logits(self, goal_logits: Tensor) -> list[Tensor]:
+        """-> [task, object, colour, room] logits, each [..., slots, classes]."""
+        return list(torch.split(goal_logits, list(self.codec.sizes), dim=-1))
 
     # -- the stateless part: everything before the memory --------------------------------
     def encode_command(self, instruction: Tensor) -> Command:
@@ -172,7 +174,7 @@ class RoombyPolicyNet(nn.Module):
         b = lang.sentence.shape[0]
         seeds = self.query_seeds.expand(b, -1, -1)
         q, w_words = self.query_attn(seeds, lang.words, key_padding_mask=lang.mask)
-        goal = self.goal_head(lang.sentence).view(b, GOAL_SLOTS, sum(GOAL_SIZES))
+        goal = self.goal_head(lang.sentence).view(b, self.codec.slots, sum(self.codec.sizes))
         attention = {"words": w_words}
         if lang.attention is not None:
             attention["language"] = lang.attention
@@ -194,7 +196,7 @@ class RoombyPolicyNet(nn.Module):
         parts = [h, sentence]
         if feats is not None:
             parts.append(feats)
-        probs = task_probs(goal_logits) if self.cfg.goal_task else None
+        probs = task_probs(goal_logits, self.codec.sizes[0]) if self.cfg.goal_task else None
         if probs is not None:
             parts.append(probs)
             if feats is not None:
@@ -215,10 +217,11 @@ class RoombyPolicyNet(nn.Module):
         s = self.skill_head(z)
         if not self.cfg.skill_per_task:
             return s
-        task = goal_logits.detach()[:, 0, : GOAL_SIZES[0]]
+        n = self.codec.sizes[0]
+        task = goal_logits.detach()[:, 0, :n]
         pick = (task == task.amax(-1, keepdim=True)).float()
         pick = pick / pick.sum(-1, keepdim=True)
-        return (s.view(-1, GOAL_SIZES[0], len(SKILLS)) * pick.unsqueeze(-1)).sum(1)
+        return (s.view(-1, n, len(SKILLS)) * pick.unsqueeze(-1)).sum(1)
 
     def encode(self, obs: dict[str, Tensor], command: Command | None = None
                ) -> tuple[Tensor, dict[str, Tensor], Command, Tensor,
@@ -230,7 +233,7 @@ class RoombyPolicyNet(nn.Module):
         vis: PerceptionOut = self.perception(obs["rgb"], obs["depth"])
         grid, ground = obs["map"], None
         if self.cfg.grounding:
-            ground = goal_map(command.goal_logits, grid, self.cfg.goal_room)
+            ground = goal_map(command.goal_logits, grid, self.cfg.goal_room, self.codec.sizes)
             grid = torch.cat([grid.float(), ground.unsqueeze(1)], dim=1)
         mp = self.map_encoder(grid)
         q = command.queries

@@ -24,8 +24,8 @@ from torch.nn import functional as F
 
 from agent.demos.cell_targets import unpack_sets
 from agent.demos.shards import OBS_KEYS, Demonstrations, unpack_obs
-from agent.model.goal_codec import encode_goal
-from agent.model.network import RoombyPolicyNet, split_goal_logits
+from agent.model.goal_codec import LEGACY, GoalCodec
+from agent.model.network import RoombyPolicyNet
 from agent.model.tokenizer import word_dropout
 from sim.actions import STOP
 from sim.grid import MAP_SIZE
@@ -50,8 +50,9 @@ class Batch:
 
 
 def episode_batches(demos: Demonstrations, batch_episodes: int, rng: np.random.Generator,
-                    word_p: float = 0.0) -> Iterator[Batch]:
-    """One pass over every episode with decisions, in batches of similar length."""
+                    word_p: float = 0.0, codec: GoalCodec = LEGACY) -> Iterator[Batch]:
+    """One pass over every episode with decisions, in batches of similar length; goals encoded
+    for the trained network's goal head (`codec`)."""
     eps = [i for i, s in enumerate(demos.episode_slices) if s.stop > s.start]
     order = rng.permutation(eps)
     # Sort within windows of 4 batches by length: little padding, still a random order.
@@ -62,7 +63,7 @@ def episode_batches(demos: Demonstrations, batch_episodes: int, rng: np.random.G
         batches.extend(chunk[j:j + batch_episodes] for j in range(0, len(chunk),
                                                                   batch_episodes))
     for b in rng.permutation(len(batches)):
-        yield make_batch(demos, batches[b], rng, word_p)
+        yield make_batch(demos, batches[b], rng, word_p, codec)
 
 
 def episode_length(demos: Demonstrations, e: int) -> int:
@@ -91,7 +92,7 @@ def gather_obs(demos: Demonstrations, index: np.ndarray) -> dict[str, np.ndarray
 
 
 def make_batch(demos: Demonstrations, episodes: list[int], rng: np.random.Generator,
-               word_p: float = 0.0) -> Batch:
+               word_p: float = 0.0, codec: GoalCodec = LEGACY) -> Batch:
     index, mask = episode_index(demos, episodes)
     d = demos.decisions
     obs = gather_obs(demos, index)
@@ -99,7 +100,7 @@ def make_batch(demos: Demonstrations, episodes: list[int], rng: np.random.Genera
         first = word_dropout(obs["instruction"][0], word_p, rng)
         obs["instruction"] = np.broadcast_to(first, obs["instruction"].shape).copy()
     action = d["action"][index]
-    goal = np.stack([encode_goal(demos.records[e]["goal"]) for e in episodes])
+    goal = np.stack([codec.encode(demos.records[e]["goal"]) for e in episodes])
     accept = unpack_sets(d["accept"][index])
     has_set = d["has_set"][index] & (mask > 0)
     return Batch({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in obs.items()},
@@ -138,7 +139,7 @@ def bc_loss(net: RoombyPolicyNet, batch: Batch, pointer_sigma: float, goal_weigh
     on_set = -torch.logsumexp(logp.masked_fill(~batch.accept.reshape(t * b, -1), -1e9), -1)
     l_ptr = (torch.where(has, on_set, ce_one) * move).sum() / move.sum().clamp(min=1)
     l_goal = torch.zeros(())
-    for f, logits in enumerate(split_goal_logits(out.goal_logits[0])):
+    for f, logits in enumerate(net.split_goal_logits(out.goal_logits[0])):
         l_goal = l_goal + F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
                                           batch.goal[..., f].reshape(-1))
     loss = l_skill + l_ptr + goal_weight * l_goal

@@ -24,9 +24,9 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from agent.demos.shards import Demonstrations
-from agent.model.goal_codec import encode_goal
+from agent.model.goal_codec import LEGACY, GoalCodec
 from agent.model.memory import State
-from agent.model.network import N_MOTOR, RoombyPolicyNet, split_goal_logits
+from agent.model.network import N_MOTOR, RoombyPolicyNet
 from agent.train.imitation import episode_index, episode_length, gather_obs
 
 
@@ -72,7 +72,7 @@ def motor_updates_per_epoch(demos: Demonstrations, batch_episodes: int, chunk: i
 
 
 def motor_chunks(demos: Demonstrations, batch_episodes: int, chunk: int,
-                 rng: np.random.Generator) -> Iterator[MotorChunk]:
+                 rng: np.random.Generator, codec: GoalCodec = LEGACY) -> Iterator[MotorChunk]:
     """One pass over every episode: the batches in random order, each batch's chunks in time
     order (built as they are asked for)."""
     if demos.decisions["action"].ndim != 1:
@@ -81,12 +81,13 @@ def motor_chunks(demos: Demonstrations, batch_episodes: int, chunk: int,
                          "...-Motor-v0)")
     groups = motor_groups(demos, batch_episodes, rng)
     for g in rng.permutation(len(groups)):
-        yield from _chunks(demos, groups[g], chunk)
+        yield from _chunks(demos, groups[g], chunk, codec)
 
 
-def _chunks(demos: Demonstrations, episodes: list[int], chunk: int) -> Iterator[MotorChunk]:
+def _chunks(demos: Demonstrations, episodes: list[int], chunk: int,
+            codec: GoalCodec = LEGACY) -> Iterator[MotorChunk]:
     t_max = max(episode_length(demos, e) for e in episodes)
-    goal = torch.from_numpy(np.stack([encode_goal(demos.records[e]["goal"]) for e in episodes]))
+    goal = torch.from_numpy(np.stack([codec.encode(demos.records[e]["goal"]) for e in episodes]))
     for t0 in range(0, t_max, chunk):
         index, mask = episode_index(demos, episodes, t0, min(chunk, t_max - t0))
         obs = gather_obs(demos, index)
@@ -107,7 +108,7 @@ def motor_loss(net: RoombyPolicyNet, chunk: MotorChunk, state: State, weights: T
     per = F.cross_entropy(logits, action, weight=weights, reduction="none")
     l_motor = (per * mask).sum() / (weights[action] * mask).sum().clamp(min=1e-6)
     l_goal = torch.zeros(())
-    for f, g in enumerate(split_goal_logits(out.goal_logits[0])):
+    for f, g in enumerate(net.split_goal_logits(out.goal_logits[0])):
         l_goal = l_goal + F.cross_entropy(g.reshape(-1, g.shape[-1]), chunk.goal[..., f]
                                           .reshape(-1))
     loss = l_motor + goal_weight * l_goal

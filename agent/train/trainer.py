@@ -197,7 +197,8 @@ class Trainer:
         per_epoch = math.ceil(len(eps) / self.tc.batch_episodes)
 
         def batches() -> Iterator[Batch]:
-            return episode_batches(demos, self.tc.batch_episodes, self.rng, self.tc.word_dropout)
+            return episode_batches(demos, self.tc.batch_episodes, self.rng, self.tc.word_dropout,
+                                   net.codec)
 
         updates, running = self._clone(
             net, epochs, per_epoch, tag, batches,
@@ -227,7 +228,8 @@ class Trainer:
             return loss, figures
 
         updates, running = self._clone(
-            net, epochs, per_epoch, "bc motor", lambda: motor_chunks(demos, b, c, self.rng),
+            net, epochs, per_epoch, "bc motor",
+            lambda: motor_chunks(demos, b, c, self.rng, net.codec),
             loss_of, lambda r: {"loss": f"{r['loss']:.3f}", "acc": f"{r['motor_acc']:.2f}"})
         return {"episodes": n_eps, "periods": demos.n_decisions, "updates": updates,
                 "epochs": round(updates / per_epoch, 2),

@@ -9,9 +9,9 @@ import torch
 
 import sim  # noqa: F401  (registers the ids)
 from agent.model.config import ModelConfig
-from agent.model.goal_codec import SIZES, decode_goal, encode_goal
+from agent.model.goal_codec import LEGACY, GoalCodec
 from agent.model.map_encoder import MapEncoder
-from agent.model.network import RoombyPolicyNet, count_parameters, obs_to_tensors, split_goal_logits
+from agent.model.network import RoombyPolicyNet, count_parameters, obs_to_tensors
 from sim.grid import MAP_SIZE
 from sim.language import encode
 from sim.semantic_map import MAP_CHANNELS, SEMANTIC_START
@@ -61,7 +61,7 @@ def test_step_shapes_and_attention(name: str) -> None:
     assert out.pointer_logits.shape == (b, MAP_SIZE * MAP_SIZE)
     assert out.value.shape == (b,)
     assert out.motor_logits.shape == (b, 4)
-    assert out.goal_logits.shape == (b, 2, sum(SIZES))
+    assert out.goal_logits.shape == (b, 2, sum(LEGACY.sizes))
     assert torch.allclose(att["pointer"].sum(-1), torch.ones(b), atol=1e-5)
     if VARIANTS[name].get("fusion") != "concat":
         assert att["fusion"].shape[-1] == 80 + 144  # visual tokens then map tokens
@@ -173,25 +173,42 @@ def test_default_size_is_within_budget() -> None:
 ])
 def test_goal_codec_round_trips(goal: dict) -> None:
     from sim.language import normalize_goal
-    assert decode_goal(encode_goal(goal)) == normalize_goal(goal)
+    assert LEGACY.decode(LEGACY.encode(goal)) == normalize_goal(goal)
+
+
+def test_a_goal_head_with_three_slots_reads_steps_that_go_back() -> None:
+    from sim.language import normalize_goal
+    goal = {"task": "sequence", "steps": [{"task": "vacuum_under", "object": "bed"},
+                                          {"task": "goto_room", "room": "office"},
+                                          {"task": "previous_room"}]}
+    codec = GoalCodec.of(ModelConfig(goal_slots=3, goal_memory_tasks=True))
+    assert codec.decode(codec.encode(goal)) == normalize_goal(goal)
+    with pytest.raises(ValueError, match="at most 2 \\(model.goal_slots\\)"):
+        LEGACY.encode(goal)
+    with pytest.raises(ValueError, match="'return' is not one this model's goal head knows"):
+        GoalCodec(3).encode({"task": "sequence", "steps": [goal["steps"][0], {"task": "return"}]})
+    net = RoombyPolicyNet(ModelConfig(goal_slots=3, goal_memory_tasks=True)).eval()
+    out, _, _ = net.step(fake_obs(2), net.initial_state(2))
+    assert out.goal_logits.shape == (2, 3, sum(codec.sizes))
+    assert [p.shape[-1] for p in net.split_goal_logits(out.goal_logits)] == list(codec.sizes)
 
 
 def test_goal_logits_split_per_field() -> None:
     net = _net("default").eval()
     out, _, _ = net.step(fake_obs(1), net.initial_state(1))
-    parts = split_goal_logits(out.goal_logits)
-    assert [p.shape[-1] for p in parts] == list(SIZES)
+    parts = net.split_goal_logits(out.goal_logits)
+    assert [p.shape[-1] for p in parts] == list(LEGACY.sizes)
     classes = np.stack([p.argmax(-1)[0].numpy() for p in parts], axis=-1)
     assert classes.shape == (2, 4)
 
 
 def _one_hot_goal(goal: dict) -> torch.Tensor:
     """Goal logits that read `goal` with certainty."""
-    classes = encode_goal(goal)
-    logits = torch.full((1, 2, sum(SIZES)), -30.0)
+    classes = LEGACY.encode(goal)
+    logits = torch.full((1, 2, sum(LEGACY.sizes)), -30.0)
     for slot in range(2):
         start = 0
-        for f, n in enumerate(SIZES):
+        for f, n in enumerate(LEGACY.sizes):
             logits[0, slot, start + classes[slot, f]] = 30.0
             start += n
     return logits
@@ -340,7 +357,8 @@ def test_goal_task_probabilities_reach_the_heads() -> None:
         a, _, _ = src.step(obs, src.initial_state(2))
         b, _, _ = wide.step(obs, wide.initial_state(2))
     assert torch.allclose(a.skill_logits, b.skill_logits, atol=1e-6)
-    n_feats, n_tasks = 5, task_probs(b.goal_logits).shape[1]  # goal features with seen; 2 x 5
+    n_feats = 5  # goal features with seen
+    n_tasks = task_probs(b.goal_logits, LEGACY.sizes[0]).shape[1]  # 2 slots x 5
     z = cfg.memory_size + cfg.dim + n_feats  # the task inputs start here
     assert wide.skill_head.in_features == z + n_tasks + n_feats * n_tasks
     with torch.no_grad():
@@ -355,7 +373,7 @@ def test_goal_task_probabilities_reach_the_heads() -> None:
     assert feats[:, 4].abs().sum() > 0  # the map shows the (random) goal somewhere
     assert torch.allclose(out.skill_logits[:, 0], 4.0 * p[:, 1], atol=1e-5)
     assert torch.allclose(out.skill_logits[:, 2], 3.0 * feats[:, 4] * p[:, 3], atol=1e-5)
-    assert not task_probs(out.goal_logits.requires_grad_()).requires_grad
+    assert not task_probs(out.goal_logits.requires_grad_(), 5).requires_grad
     with pytest.raises(ValueError, match="needs model.grounding"):
         RoombyPolicyNet(ModelConfig(goal_task=True))
 
@@ -414,18 +432,18 @@ def test_per_task_skill_heads_widen_and_follow_the_task_reading() -> None:
     wide = RoombyPolicyNet(ModelConfig(**VARIANTS["per-task"])).eval()
     grown = widen_into(wide, src)
     assert {"skill_head.weight", "skill_head.bias", "fuse.0.weight"} <= set(grown)
-    assert wide.skill_head.out_features == 3 * SIZES[0]
+    assert wide.skill_head.out_features == 3 * LEGACY.sizes[0]
     obs = _assert_same_decisions(src, wide)
     with torch.no_grad():
         wide.skill_head.weight.zero_()
-        per_task = torch.randn(SIZES[0], 3, generator=torch.Generator().manual_seed(0))
+        per_task = torch.randn(LEGACY.sizes[0], 3, generator=torch.Generator().manual_seed(0))
         wide.skill_head.bias.copy_(per_task.flatten())
         out, _, _ = wide.step(obs, wide.initial_state(2))
-        task = out.goal_logits[:, 0, : SIZES[0]].argmax(-1)
+        task = out.goal_logits[:, 0, : LEGACY.sizes[0]].argmax(-1)
         assert torch.allclose(out.skill_logits, per_task[task], atol=1e-6)
         # Unsure readings: the most likely task's copy alone (0.6 vacuum_under beside 0.4
         # goto_object), a tie averages the tied copies.
-        goal = torch.zeros(3, 2, sum(SIZES))
+        goal = torch.zeros(3, 2, sum(LEGACY.sizes))
         goal[0, 0, 3], goal[0, 0, 1] = 0.4, 0.0     # vacuum_under a little above goto_object
         goal[1, 0, 1] = 2.0                         # goto_object
         goal[2, 0, 2] = goal[2, 0, 4] = 1.0         # tie: goto_room and vacuum_room
