@@ -42,7 +42,7 @@ class Batch:
     mask: Tensor
     """[T, B] 1 for real decisions, 0 for padding."""
     goal: Tensor
-    """[B, 2, 4] goal classes."""
+    """[B, slots, 4] goal classes."""
     accept: Tensor
     """[T, B, 2304] every cell that would do (where `has_set`)."""
     has_set: Tensor

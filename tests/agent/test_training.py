@@ -399,3 +399,33 @@ def test_budget_and_calibration_settings_are_checked_before_any_work(
     with pytest.raises(ValueError, match=match):
         Trainer(load_config(None, overrides), tmp_path / "run", progress=False)
     assert not (tmp_path / "run").exists(), "nothing written"
+
+
+def test_a_goal_head_with_three_slots_trains_on_commands_that_go_back(tmp_path: Path) -> None:
+    """Demonstrations of the memory families and three-step sequences train a model whose goal
+    head has three slots and knows the steps that go back; a model without them refuses them by
+    name instead of training on a goal it cannot state."""
+    from agent.model.config import ModelConfig
+
+    jobs = plan_jobs(tmp_path, EnvConfig(n_rooms=[3, 3]),
+                     ["Roomby/Return-v0", "Roomby/PreviousRoom-v0", "Roomby/Sequence3-v0"], 1,
+                     first_seed=2, frame_every=0)
+    run_collect(tmp_path, jobs, workers=1, progress=False)
+    d = load_demonstrations([tmp_path])
+    episodes = list(range(len(d.records)))
+    assert sorted(r["family"] for r in d.records) == ["previous_room", "return", "sequence3"]
+    with pytest.raises(ValueError, match="cannot be a training target"):
+        make_batch(d, episodes, np.random.default_rng(0))
+    torch.manual_seed(0)
+    net = RoombyPolicyNet(ModelConfig(goal_slots=3, goal_memory_tasks=True))
+    batch = make_batch(d, episodes, np.random.default_rng(0), codec=net.codec)
+    assert batch.goal.shape == (3, 3, 4)
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    first = None
+    for _ in range(40):
+        loss, figures = bc_loss(net, batch, pointer_sigma=0.5, goal_weight=0.3)
+        first = first or figures
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert figures["loss"] < 0.5 * first["loss"]
