@@ -6,7 +6,8 @@ control period (the two-level design's ablation); the memory then runs once per 
 It keeps what an episode needs between decisions: the memory state, the encoded command
 (computed once per instruction) and the cells that led nowhere (`agent.runtime.blocked`, which
 the robot runtime shares). Call `reset()` at the start of every episode (`run_episode` does).
-The last decision's attention is kept for pictures (`last_attention`).
+The last decision's attention is kept for pictures (`last_attention`; with fast weights its
+"memory" entry is the weight the retrieval gave each earlier decision, `memory_read`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from agent.model.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from agent.model.network import RoombyPolicyNet, obs_to_tensors
 from agent.model.perception import LearnedPerception
 from agent.runtime.blocked import BlockedCells
+from agent.runtime.memory_read import memory_read
 from sim.actions import STOP
 
 
@@ -59,6 +61,7 @@ class LearnedPolicy:
         self._tokens: np.ndarray | None = None
         self._command = None
         self._blocked = BlockedCells()
+        self._past: list[np.ndarray] = []  # fast weights: each decision's hidden state
         self.last_attention: dict[str, np.ndarray] = {}
 
     @torch.no_grad()
@@ -70,6 +73,11 @@ class LearnedPolicy:
             self._command = self.net.encode_command(t["instruction"])
         out, self.state, attention = self.net.step(t, self.state, command=self._command)
         self.last_attention = {k: v[0].numpy() for k, v in attention.items()}
+        if self.net.cfg.memory == "fast_weights":  # which earlier decisions it read back
+            h = self.state[0][0].numpy()
+            self.last_attention["memory"] = memory_read(self._past, h, self.net.cfg.fw_lam,
+                                                        self.net.cfg.fw_eta)
+            self._past.append(h)
         if self.motor:
             logits = out.motor_logits[0]
             return int(logits.argmax()) if self.rng is None else _sample(logits, self.rng)

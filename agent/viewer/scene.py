@@ -1,6 +1,7 @@
 """What a viewer knows from Roomby's topics, and the video frame it draws at each camera image:
 the camera, the camera with the perception's classes, the robot's map (occupancy, floor its
-disc covered, semantic layer, track, plan, target, pose) and where the pointer attends. A
+disc covered, semantic layer, track, plan, target, pose), where the pointer attends, and which
+earlier decisions the fast-weight memory read back (the status's `memory_read`). A
 simulated episode's recording also holds its home (`/roomby/sim_home`): then the map panels
 show the home as it is (furniture, the goal's targets outlined), as `roomby run --video` always
 did.
@@ -20,6 +21,7 @@ import numpy as np
 from agent.evaluation.video import compose
 from agent.viewer import topics
 from agent.viewer.decode import image_to_rgb, occupied_on_grid, pose_from_odometry
+from agent.viewer.memory_panel import draw_memory_read
 from agent.viewer.picture import draw_known_map
 from agent.viewer.views import semantic_from_markers
 from sim.catalog import CLEAN_RADIUS
@@ -29,8 +31,10 @@ from sim.render import draw_topdown
 from sim.skills import disc_offsets
 from sim.tasks import goal_steps
 
-TITLES = ("camera", "what it sees", "its map", "attention: where to go")
-SIM_TITLES = ("camera", "what it sees", "the home (simulation)", "attention: where to go")
+MEMORY_TITLE = "memory: earlier decisions read back"
+TITLES = ("camera", "what it sees", "its map", "attention: where to go", MEMORY_TITLE)
+SIM_TITLES = ("camera", "what it sees", "the home (simulation)", "attention: where to go",
+              MEMORY_TITLE)
 
 
 class Scene:
@@ -123,7 +127,8 @@ class Scene:
         return "  |  ".join(p for p in parts if p)
 
     def frame(self) -> np.ndarray:
-        """The video frame of the scene now: its four panels side by side with the footer."""
+        """The video frame of the scene now: its five panels side by side with the footer."""
+        memory = draw_memory_read(self.status.get("memory_read"))
         camera = self.camera if self.camera is not None else np.zeros((60, 80, 3), np.uint8)
         overlay = self.overlay if self.overlay is not None else np.zeros_like(camera)
         trail = np.asarray(self.trail, dtype=float).reshape(-1, 2)
@@ -133,7 +138,7 @@ class Scene:
                                  self.semantic, None, targets, trail)
             attention = draw_topdown(self.home, self.home_grid, self.pose, None, None, None,
                                      targets, None, self.attention)
-            return compose([camera, overlay, known, attention], list(SIM_TITLES),
+            return compose([camera, overlay, known, attention, memory], list(SIM_TITLES),
                            footer=self.footer())
         floor = self.floor
         cleaned = self.cleaned if floor is not None else None
@@ -141,7 +146,7 @@ class Scene:
                                self.plan, self.target, self.px_per_m)
         attention = draw_known_map(floor, self.pose, None, None, self.attention, None, None,
                                    self.target, self.px_per_m)
-        return compose([camera, overlay, known, attention], list(TITLES),
+        return compose([camera, overlay, known, attention, memory], list(TITLES),
                        footer=self.footer())
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from agent.runtime.memory_read import shares
 from agent.runtime.rooms import RoomLabel, rooms_doc
 from agent.viewer import messages as m
 from agent.viewer import topics, views
@@ -96,6 +97,7 @@ class EpisodeTap:
             self.emit(topics.ATTENTION, views.attention_grid(attention["pointer"], t))
         if attention and attention.get("goal_map") is not None:
             self.emit(topics.GOAL_MAP, views.goal_grid(attention["goal_map"], t))
+        read = attention.get("memory") if attention else None
         a = np.asarray(action).reshape(-1)
         if a.size == 2 and int(a[0]) in (NAVIGATE, CLEAN):
             skill, cell = int(a[0]), int(a[1])
@@ -106,6 +108,8 @@ class EpisodeTap:
         else:
             self._decided = {"skill": "stop" if a.size == 2 else "motor", "target": None}
         self._decided["step"] = self.base.decisions + 1  # the env counts it when it runs it
+        if read is not None:
+            self._decided["memory_read"] = shares(read)
         self.emit(topics.STATUS, m.string(json.dumps(self.status("executing"))))
 
     def status(self, state: str) -> dict[str, Any]:
@@ -117,6 +121,8 @@ class EpisodeTap:
         return {"state": state, "instruction": b.instruction, "goal": b.goal,
                 "step": self._decided.get("step", 0),
                 "skill": self._decided.get("skill"), "target": self._decided.get("target"),
+                **({"memory_read": self._decided["memory_read"]}
+                   if "memory_read" in self._decided else {}),
                 "goal_step": f"{min(pr.index + 1, len(pr.steps))}/{len(pr.steps)}",
                 "coverage": round(float(pr.coverage(b.dirt.cleaned)), 4)}
 

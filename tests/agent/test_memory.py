@@ -137,3 +137,29 @@ def test_fast_weight_sequence_form_equals_explicit_steps_from_any_state() -> Non
     assert torch.allclose(out, torch.stack(ref), atol=1e-5)
     assert torch.allclose(h, ref_state[0], atol=1e-5)
     assert torch.allclose(a, ref_state[1], atol=1e-5)
+
+
+def test_memory_read_weights_are_what_the_fast_weights_retrieve() -> None:
+    """sum_j w_j h_j with `memory_read`'s weights equals A(t) q, the fast weights' retrieval of a
+    query, after any number of decisions."""
+    import numpy as np
+
+    from agent.runtime.memory_read import memory_read, shares
+
+    mem = _make("fast_weights")
+    state = mem.initial_state(1)
+    past: list[np.ndarray] = []
+    with torch.no_grad():
+        for t in range(T):
+            h, state = mem.step(torch.randn(1, I), state)
+            query = torch.randn(H)
+            w = memory_read(past, query.numpy(), mem.lam, mem.eta)
+            assert w.shape == (t,)
+            retrieved = state[1][0] @ query  # A(t): the states of decisions 0 .. t-1
+            mixed = sum((float(wj) * torch.from_numpy(pj) for wj, pj in zip(w, past,
+                                                                               strict=True)),
+                        torch.zeros(H))
+            assert torch.allclose(retrieved, mixed, atol=1e-4)
+            past.append(h[0].numpy())
+    s = shares(np.array([1.0, 3.0]))
+    assert s == [0.25, 0.75] and shares(np.zeros(2)) == [0.0, 0.0]

@@ -100,6 +100,9 @@ def test_recorded_messages_decode_to_what_happened(recorded):
     last = json.loads(got[topics.STATUS][-1].data)
     assert last["state"] == ("succeeded" if out["success"] else "failed")
     assert last["instruction"] == COMMAND and last["step"] == out["steps"]
+    # What the fast-weight memory read back: one share per earlier decision.
+    assert len(last["memory_read"]) == out["steps"] - 1
+    assert abs(sum(last["memory_read"]) - 1.0) < 0.01 or out["steps"] == 1
     x = [o.pose.pose.position.x for o in got[topics.ODOM]]
     assert max(x) - min(x) > 0.5  # the robot drove
 
