@@ -52,6 +52,7 @@ from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Empty, String
 
 from agent.runtime import BundleError
+from agent.runtime.memory_read import shares
 from agent.runtime.policy import load_runtime_policy
 from agent.runtime.robot import RobotAgent, RobotGrid, robot_settings
 from agent.runtime.rooms import RoomsError, label_grid, load_rooms, parse_rooms
@@ -154,6 +155,8 @@ class AgentLogic:
                 "skill": last.decision.skill_name if last else None,
                 "target": list(last.target_xy) if last else None,
                 "cell": last.decision.cell if last else None, "pose_jumps": self.pose_jumps,
+                **({"memory_read": shares(last.decision.attention["memory"])}
+                   if last and "memory" in last.decision.attention else {}),
                 "message": self.message, "warning": self.warning}
 
     def _publish_status(self) -> None:

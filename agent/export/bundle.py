@@ -264,7 +264,10 @@ def metadata(net: RoombyPolicyNet, camera: CameraSpec, fp16: bool, checkpoint: d
                    "pursuit": dataclasses.asdict(PurePursuit())},
         "memory": {"kind": net.cfg.memory,
                    "state": [{"name": n, "shape": list(t.shape)}
-                             for n, t in zip(states, init, strict=True)]},
+                             for n, t in zip(states, init, strict=True)],
+                   # fast weights: decay and write rate, for what it read back (memory_read)
+                   **({"lam": net.cfg.fw_lam, "eta": net.cfg.fw_eta}
+                      if net.cfg.memory == "fast_weights" else {})},
         "graphs": {},
     }
 

@@ -12,6 +12,7 @@ import pytest
 from bundle_helpers import Episode, export_with_cli, make_checkpoint, record_episode
 
 from agent.runtime import BundleError, RuntimePolicy, load_bundle
+from agent.runtime.memory_read import memory_read
 
 TOL = 1e-4  # the bar (docs/architecture.md): every output and the memory state, fp32
 # The fast-weight matrix A sums h hᵀ over ~1 / (1 - lam) = 20 decisions: its entries reach ~200
@@ -33,17 +34,26 @@ def replay(policy: RuntimePolicy, ep: Episode) -> tuple[dict[str, float], list[t
 
     def note(key: str, got: np.ndarray, want: np.ndarray) -> None:
         assert got.shape == want.shape, (key, got.shape, want.shape)
+        if got.size == 0:  # what the memory read back at the first decision: nothing
+            return
         worst[key] = max(worst.get(key, 0.0), float(np.abs(got - want).max()))
         scale[key] = max(scale.get(key, 0.0), float(np.abs(want).max()))
 
+    mem = policy.bundle.meta["memory"]
+    past: list[np.ndarray] = []
     for obs, ref in zip(ep.obs, ep.outputs, strict=True):
         d = policy.act(obs)
         decisions.append((d.skill, d.cell))
         for k in OUTPUTS:
             note(k, d.outputs[k], ref[k])
+        want = {k[4:]: v for k, v in ref.items() if k.startswith("att_")}
+        if mem["kind"] == "fast_weights":  # what it read back, from torch's hidden states
+            h = ref["state_0"].reshape(-1)
+            want["memory"] = memory_read(past, h, mem["lam"], mem["eta"])
+            past.append(h)
         for k, v in d.attention.items():
-            note(f"attention:{k}", v, ref[f"att_{k}"])
-        assert set(d.attention) == {k[4:] for k in ref if k.startswith("att_")}
+            note(f"attention:{k}", v, want[k])
+        assert set(d.attention) == set(want)
         for i, n in enumerate(names):
             note(f"state:{n}", d.state[n], ref[f"state_{i}"])
     if "state:memory_A" in scale:
@@ -67,7 +77,8 @@ def check_parity(bundle: Path, ep: Episode, label: str) -> dict[str, float]:
 def test_fast_weights_parity_over_an_episode(fw_bundle: Path, fw_episode: Episode) -> None:
     assert len(fw_episode.obs) >= 8, "the episode must be long enough for memory to matter"
     worst = check_parity(fw_bundle, fw_episode, "fast_weights")
-    assert {"state:memory_h", "state:memory_A", "attention:fusion"} <= set(worst)
+    assert {"state:memory_h", "state:memory_A", "attention:fusion", "attention:memory"} <= \
+        set(worst)
     # The memory really carries information: the state moves away from its initial zeros.
     assert np.abs(fw_episode.outputs[-1]["state_1"]).max() > 0.1
 

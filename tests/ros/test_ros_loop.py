@@ -55,6 +55,8 @@ def test_command_over_dds_succeeds_then_estop_and_watchdog_stop_the_robot(bus: B
     assert done["state"] == "stopped" and done["distance"] > 1.0 and done["collisions"] <= 3
     assert bus.spin_until(lambda: agent_log()[-1]["state"] == "succeeded", 5), agent_log()[-1]
     assert agent_log()[-1]["goal"] == first["goal"] and agent_log()[-1]["step"] >= 2
+    # What the fast-weight memory read back at the last decision: a share per earlier one.
+    assert len(agent_log()[-1]["memory_read"]) == agent_log()[-1]["step"] - 1
     assert any(moving(m) for _, m in cmd_vel)
 
     # 2. Emergency stop while driving: zero velocity within one control period, and it stays.
