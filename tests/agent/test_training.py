@@ -84,20 +84,26 @@ def test_pointer_targets_are_gaussians_around_the_cell() -> None:
     assert torch.equal(gaussian_cell_targets(cells, 0.0).argmax(-1), cells)
 
 
+def fit(net: RoombyPolicyNet, batch, updates: int) -> tuple[dict, dict]:
+    """Behaviour cloning on one batch -> (the first update's figures, the last's)."""
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    first = None
+    for _ in range(updates):
+        loss, figures = bc_loss(net, batch, pointer_sigma=0.5, goal_weight=0.3)
+        first = first or figures
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return first, figures
+
+
 def test_behaviour_cloning_fits_the_demonstrations(demos_dir: Path) -> None:
     torch.manual_seed(0)
     d = load_demonstrations([demos_dir])
     net = RoombyPolicyNet()
     batch = make_batch(d, list(range(len(d.records))), np.random.default_rng(0))
     assert batch.mask.sum() == d.n_decisions
-    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
-    first = None
-    for _ in range(80):
-        loss, figures = bc_loss(net, batch, pointer_sigma=0.5, goal_weight=0.3)
-        first = first or figures
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    first, figures = fit(net, batch, 80)
     assert figures["loss"] < 0.5 * first["loss"]
     assert figures["skill_acc"] >= 0.9
 
@@ -420,12 +426,5 @@ def test_a_goal_head_with_three_slots_trains_on_commands_that_go_back(tmp_path: 
     net = RoombyPolicyNet(ModelConfig(goal_slots=3, goal_memory_tasks=True))
     batch = make_batch(d, episodes, np.random.default_rng(0), codec=net.codec)
     assert batch.goal.shape == (3, 3, 4)
-    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
-    first = None
-    for _ in range(40):
-        loss, figures = bc_loss(net, batch, pointer_sigma=0.5, goal_weight=0.3)
-        first = first or figures
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    first, figures = fit(net, batch, 40)
     assert figures["loss"] < 0.5 * first["loss"]
