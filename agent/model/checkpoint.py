@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from agent.config import RoombyConfig, check_together, merge
-from agent.model.config import ModelConfig
+from agent.model.config import LEGACY_GOAL, ModelConfig
 from agent.model.network import RoombyPolicyNet
 from agent.model.vocabulary import LEGACY_VOCAB, check_vocabulary
 
@@ -70,6 +70,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu"
     unknown = sorted(set(map(str, cfg_dict)) - known)
     if unknown:
         raise CheckpointError(f"{path}: unknown model config key(s) {unknown}")
+    cfg_dict = {**LEGACY_GOAL, **cfg_dict}  # written before the goal head's size was a key
     try:  # the words its embedding rows stand for (agent/model/vocabulary.py)
         vocab = check_vocabulary(data.get("vocabulary", LEGACY_VOCAB))
     except ValueError as e:

@@ -72,15 +72,21 @@ class ModelConfig:
     """With `grounding`: a step that names a room and no object lights that room's cells in the
     goal map (agent/model/goal_map.py), so room commands get the grounded pointer bonus and goal
     features objects get. Without it a room command's goal map is empty."""
-    goal_slots: Annotated[int, Range(ge=1, le=3)] = 2
+    goal_slots: Annotated[int, Range(ge=1, le=3)] = 3
     """Step slots of the goal head: the most steps of a command the model reads (3 for "A, then
-    B, then C"). The default is what checkpoints from before three-step commands have."""
-    goal_memory_tasks: bool = False
+    B, then C"). Checkpoints that do not store it have 2 (`LEGACY_GOAL`)."""
+    goal_memory_tasks: bool = True
     """The goal head's task field also knows the steps that go back to where the robot was
-    (`return`, `previous_room`: sim/tasks/go_back.py). Off in checkpoints from before them."""
+    (`return`, `previous_room`: sim/tasks/go_back.py). Off in checkpoints that do not store it
+    (`LEGACY_GOAL`)."""
     skill_per_task: bool = False
     """With `grounding`: one skill head per task class of the command's first step; the goal
     head's most likely task (detached) picks the one used. Traces of held-out vacuum_under failures
     without a named room showed the shared head navigate to the found target and stop on it,
     as goto_object does, where the expert cleaned; the memory's output outweighed the goal
     features' direct path."""
+
+
+LEGACY_GOAL = {"goal_slots": 2, "goal_memory_tasks": False}
+"""The goal head of checkpoints written before these keys existed: two steps of the four single
+tasks (`agent.model.checkpoint` fills them in)."""

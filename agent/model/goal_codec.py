@@ -4,8 +4,8 @@ A goal is one to `slots` steps (a `sequence` has two or three); each step has fo
 a class with "none" at index 0: task, object type, colour, room. A goal with fewer steps leaves
 the later slots all "none". How many slots a model's goal head has, and which step tasks it
 knows, is its config's (`model.goal_slots`, `model.goal_memory_tasks`): `GoalCodec.of(cfg)`.
-The defaults are what checkpoints from before the memory families read: two steps of the four
-single tasks.
+`LEGACY` is what checkpoints from before the memory families read: two steps of the four single
+tasks.
 """
 
 from __future__ import annotations
@@ -84,4 +84,6 @@ class GoalCodec:
 
 
 LEGACY = GoalCodec()
-"""Two steps of the four single tasks: the codec of the model config's defaults."""
+"""Two steps of the four single tasks: checkpoints written before three-step commands."""
+DEFAULT_CODEC = GoalCodec(3, STEP_TASKS)
+"""The default model's (`ModelConfig()`): three steps, the steps that go back included."""

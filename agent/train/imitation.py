@@ -24,7 +24,7 @@ from torch.nn import functional as F
 
 from agent.demos.cell_targets import unpack_sets
 from agent.demos.shards import OBS_KEYS, Demonstrations, unpack_obs
-from agent.model.goal_codec import LEGACY, GoalCodec
+from agent.model.goal_codec import DEFAULT_CODEC, GoalCodec
 from agent.model.network import RoombyPolicyNet
 from agent.model.tokenizer import word_dropout
 from sim.actions import STOP
@@ -50,7 +50,7 @@ class Batch:
 
 
 def episode_batches(demos: Demonstrations, batch_episodes: int, rng: np.random.Generator,
-                    word_p: float = 0.0, codec: GoalCodec = LEGACY) -> Iterator[Batch]:
+                    word_p: float = 0.0, codec: GoalCodec = DEFAULT_CODEC) -> Iterator[Batch]:
     """One pass over every episode with decisions, in batches of similar length; goals encoded
     for the trained network's goal head (`codec`)."""
     eps = [i for i, s in enumerate(demos.episode_slices) if s.stop > s.start]
@@ -92,7 +92,7 @@ def gather_obs(demos: Demonstrations, index: np.ndarray) -> dict[str, np.ndarray
 
 
 def make_batch(demos: Demonstrations, episodes: list[int], rng: np.random.Generator,
-               word_p: float = 0.0, codec: GoalCodec = LEGACY) -> Batch:
+               word_p: float = 0.0, codec: GoalCodec = DEFAULT_CODEC) -> Batch:
     index, mask = episode_index(demos, episodes)
     d = demos.decisions
     obs = gather_obs(demos, index)

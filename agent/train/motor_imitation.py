@@ -24,7 +24,7 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from agent.demos.shards import Demonstrations
-from agent.model.goal_codec import LEGACY, GoalCodec
+from agent.model.goal_codec import DEFAULT_CODEC, GoalCodec
 from agent.model.memory import State
 from agent.model.network import N_MOTOR, RoombyPolicyNet
 from agent.train.imitation import episode_index, episode_length, gather_obs
@@ -72,7 +72,8 @@ def motor_updates_per_epoch(demos: Demonstrations, batch_episodes: int, chunk: i
 
 
 def motor_chunks(demos: Demonstrations, batch_episodes: int, chunk: int,
-                 rng: np.random.Generator, codec: GoalCodec = LEGACY) -> Iterator[MotorChunk]:
+                 rng: np.random.Generator, codec: GoalCodec = DEFAULT_CODEC
+                 ) -> Iterator[MotorChunk]:
     """One pass over every episode: the batches in random order, each batch's chunks in time
     order (built as they are asked for)."""
     if demos.decisions["action"].ndim != 1:
@@ -85,7 +86,7 @@ def motor_chunks(demos: Demonstrations, batch_episodes: int, chunk: int,
 
 
 def _chunks(demos: Demonstrations, episodes: list[int], chunk: int,
-            codec: GoalCodec = LEGACY) -> Iterator[MotorChunk]:
+            codec: GoalCodec = DEFAULT_CODEC) -> Iterator[MotorChunk]:
     t_max = max(episode_length(demos, e) for e in episodes)
     goal = torch.from_numpy(np.stack([codec.encode(demos.records[e]["goal"]) for e in episodes]))
     for t0 in range(0, t_max, chunk):

@@ -61,7 +61,7 @@ def test_step_shapes_and_attention(name: str) -> None:
     assert out.pointer_logits.shape == (b, MAP_SIZE * MAP_SIZE)
     assert out.value.shape == (b,)
     assert out.motor_logits.shape == (b, 4)
-    assert out.goal_logits.shape == (b, 2, sum(LEGACY.sizes))
+    assert out.goal_logits.shape == (b, net.codec.slots, sum(net.codec.sizes))
     assert torch.allclose(att["pointer"].sum(-1), torch.ones(b), atol=1e-5)
     if VARIANTS[name].get("fusion") != "concat":
         assert att["fusion"].shape[-1] == 80 + 144  # visual tokens then map tokens
@@ -187,6 +187,7 @@ def test_a_goal_head_with_three_slots_reads_steps_that_go_back() -> None:
         LEGACY.encode(goal)
     with pytest.raises(ValueError, match="'return' is not one this model's goal head knows"):
         GoalCodec(3).encode({"task": "sequence", "steps": [goal["steps"][0], {"task": "return"}]})
+    assert codec == GoalCodec.of(ModelConfig())  # the default model reads them
     net = RoombyPolicyNet(ModelConfig(goal_slots=3, goal_memory_tasks=True)).eval()
     out, _, _ = net.step(fake_obs(2), net.initial_state(2))
     assert out.goal_logits.shape == (2, 3, sum(codec.sizes))
@@ -197,9 +198,9 @@ def test_goal_logits_split_per_field() -> None:
     net = _net("default").eval()
     out, _, _ = net.step(fake_obs(1), net.initial_state(1))
     parts = net.split_goal_logits(out.goal_logits)
-    assert [p.shape[-1] for p in parts] == list(LEGACY.sizes)
+    assert [p.shape[-1] for p in parts] == list(net.codec.sizes)
     classes = np.stack([p.argmax(-1)[0].numpy() for p in parts], axis=-1)
-    assert classes.shape == (2, 4)
+    assert classes.shape == (net.codec.slots, 4)
 
 
 def _one_hot_goal(goal: dict) -> torch.Tensor:
@@ -358,7 +359,7 @@ def test_goal_task_probabilities_reach_the_heads() -> None:
         b, _, _ = wide.step(obs, wide.initial_state(2))
     assert torch.allclose(a.skill_logits, b.skill_logits, atol=1e-6)
     n_feats = 5  # goal features with seen
-    n_tasks = task_probs(b.goal_logits, LEGACY.sizes[0]).shape[1]  # 2 slots x 5
+    n_tasks = task_probs(b.goal_logits, wide.codec.sizes[0]).shape[1]  # slots x classes
     z = cfg.memory_size + cfg.dim + n_feats  # the task inputs start here
     assert wide.skill_head.in_features == z + n_tasks + n_feats * n_tasks
     with torch.no_grad():
@@ -368,7 +369,7 @@ def test_goal_task_probabilities_reach_the_heads() -> None:
         # clean <- (goal map's largest value anywhere, feature 4) x P(slot 0 is vacuum_under)
         wide.skill_head.weight[2, z + n_tasks + 4 * n_tasks + 3] = 3.0
         out, _, _ = wide.step(obs, wide.initial_state(2))
-        p = torch.softmax(out.goal_logits[:, 0, :5], -1)
+        p = torch.softmax(out.goal_logits[:, 0, :wide.codec.sizes[0]], -1)
         _, _, _, _, (feats, _) = wide.encode(obs)
     assert feats[:, 4].abs().sum() > 0  # the map shows the (random) goal somewhere
     assert torch.allclose(out.skill_logits[:, 0], 4.0 * p[:, 1], atol=1e-5)
@@ -432,18 +433,18 @@ def test_per_task_skill_heads_widen_and_follow_the_task_reading() -> None:
     wide = RoombyPolicyNet(ModelConfig(**VARIANTS["per-task"])).eval()
     grown = widen_into(wide, src)
     assert {"skill_head.weight", "skill_head.bias", "fuse.0.weight"} <= set(grown)
-    assert wide.skill_head.out_features == 3 * LEGACY.sizes[0]
+    assert wide.skill_head.out_features == 3 * wide.codec.sizes[0]
     obs = _assert_same_decisions(src, wide)
     with torch.no_grad():
         wide.skill_head.weight.zero_()
-        per_task = torch.randn(LEGACY.sizes[0], 3, generator=torch.Generator().manual_seed(0))
+        per_task = torch.randn(wide.codec.sizes[0], 3, generator=torch.Generator().manual_seed(0))
         wide.skill_head.bias.copy_(per_task.flatten())
         out, _, _ = wide.step(obs, wide.initial_state(2))
-        task = out.goal_logits[:, 0, : LEGACY.sizes[0]].argmax(-1)
+        task = out.goal_logits[:, 0, : wide.codec.sizes[0]].argmax(-1)
         assert torch.allclose(out.skill_logits, per_task[task], atol=1e-6)
         # Unsure readings: the most likely task's copy alone (0.6 vacuum_under beside 0.4
         # goto_object), a tie averages the tied copies.
-        goal = torch.zeros(3, 2, sum(LEGACY.sizes))
+        goal = torch.zeros(3, wide.codec.slots, sum(wide.codec.sizes))
         goal[0, 0, 3], goal[0, 0, 1] = 0.4, 0.0     # vacuum_under a little above goto_object
         goal[1, 0, 1] = 2.0                         # goto_object
         goal[2, 0, 2] = goal[2, 0, 4] = 1.0         # tie: goto_room and vacuum_room
