@@ -30,8 +30,9 @@ MIXED = "mixed"
 # Families that make sense in a single room (no room to go to, no second room for a sequence).
 ONE_ROOM_FAMILIES = ("goto_object", "vacuum_under", "vacuum_room")
 MIXED_FAMILIES = ("goto_object", "goto_room", "vacuum_under", "vacuum_room", "sequence")
-"""What `Roomby/Mixed-v0` draws: the families the policy's goal head reads today (the families
-with three steps or a step that goes back join it with the policy that reads them)."""
+"""What `Roomby/Mixed-v0` draws: the five families it always drew, which the shipped checkpoint's
+goal head reads (so its recipe and seeds stay what they were); the families with three steps or
+a step that goes back are drawn by their own ids."""
 START_DISTANCE = 1.0
 _TASK_ATTEMPTS = 8
 _HOME_STREAMS = {"train": 0, "heldout": 1}
