@@ -19,7 +19,7 @@ import torch
 from agent.config import RoombyConfig, check_together, merge
 from agent.model.config import LEGACY_GOAL, ModelConfig
 from agent.model.network import RoombyPolicyNet
-from agent.model.vocabulary import LEGACY_VOCAB, check_vocabulary
+from agent.model.tokenizer import LEGACY_VOCAB, check_vocabulary
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "roomby.pt"
 """The shipped checkpoint: what `--policy learned`, `roomby export` and the agent node use by
@@ -71,7 +71,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu"
     if unknown:
         raise CheckpointError(f"{path}: unknown model config key(s) {unknown}")
     cfg_dict = {**LEGACY_GOAL, **cfg_dict}  # written before the goal head's size was a key
-    try:  # the words its embedding rows stand for (agent/model/vocabulary.py)
+    try:  # the words its embedding rows stand for (agent/model/tokenizer.py)
         vocab = check_vocabulary(data.get("vocabulary", LEGACY_VOCAB))
     except ValueError as e:
         raise CheckpointError(f"{path}: {e}") from None

@@ -32,7 +32,7 @@ from agent.model.language_encoder import make_language_encoder
 from agent.model.map_encoder import MapEncoder
 from agent.model.memory import State, make_memory
 from agent.model.perception import PerceptionNet, PerceptionOut
-from agent.model.vocabulary import token_map
+from agent.model.tokenizer import token_map
 from sim.actions import SKILLS
 from sim.language import VOCAB
 from sim.semantic_map import MAP_CHANNELS
@@ -94,10 +94,11 @@ class RoombyPolicyNet(nn.Module):
         sizes = self.codec.sizes
         self.vocab = tuple(vocab)
         """The words this network's embedding rows stand for (stored in its checkpoint)."""
-        # Today's token ids -> this network's (agent/model/vocabulary.py); MiniLM reads the
+        # Today's token ids -> this network's (agent/model/tokenizer.py); MiniLM reads the
         # words themselves and needs none.
         mapping = token_map(self.vocab) if cfg.language == "transformer" else None
-        self.register_buffer("token_map", mapping, persistent=False)
+        self.register_buffer("token_map", None if mapping is None else torch.from_numpy(mapping),
+                             persistent=False)
         self.language = make_language_encoder(cfg.language, d, cfg.heads, cfg.language_layers,
                                               len(self.vocab))
         self.perception = PerceptionNet(d, context=cfg.perception_context)

@@ -6,6 +6,12 @@ the model sees that *a* word stood there (position and count are kept) but not w
 replaces known words by `<unk>` now and then (`word_dropout`) so the model learns that `<unk>`
 carries no meaning and leans on the words it knows; `Tokenized.unknown` lists the words that were
 replaced, and `roomby parse` reports them to the user.
+
+A network keeps the vocabulary it was trained with (stored in its checkpoint): the sim derives
+its vocabulary from the templates, sorted, so a new phrasing shifts the ids of the words after it.
+`token_map` maps the ids the env and the tokenizer give today onto a network's own vocabulary: a
+word it never saw becomes `<unk>`, every other word keeps its embedding. Checkpoints written
+before vocabularies were stored used `LEGACY_VOCAB`.
 """
 
 from __future__ import annotations
@@ -61,3 +67,36 @@ def word_dropout(ids: np.ndarray, p: float, rng: np.random.Generator) -> np.ndar
     hit = (ids != PAD) & (rng.random(ids.shape) < p)
     ids[hit] = UNK
     return ids
+
+
+LEGACY_VOCAB: tuple[str, ...] = (
+    "<pad>", "<unk>", "a", "after", "afterwards", "and", "bathroom", "bed", "bedroom", "below",
+    "beneath", "black", "blue", "bookcase", "bookshelf", "carpet", "chair", "clean", "cleaning",
+    "corridor", "couch", "could", "desk", "dirty", "drive", "entire", "find", "first", "floor",
+    "forgot", "fridge", "give", "go", "green", "hall", "hallway", "head", "hoover", "in", "into",
+    "is", "it", "kitchen", "living", "lounge", "move", "navigate", "next", "office", "orange",
+    "over", "plant", "please", "purple", "red", "refrigerator", "room", "roomby", "rug", "sofa",
+    "spot", "stand", "study", "sweep", "table", "television", "that", "the", "then", "to", "tv",
+    "under", "underneath", "vacuum", "vacuuming", "white", "whole", "yellow", "you")
+"""The vocabulary of checkpoints that do not store one (the templates before the memory
+families)."""
+
+
+def check_vocabulary(vocab: object) -> tuple[str, ...]:
+    """`vocab` as a tuple of words, or ValueError saying what is wrong with it."""
+    if not isinstance(vocab, (list, tuple)) or not all(isinstance(w, str) for w in vocab):
+        raise ValueError("vocabulary must be a list of words")
+    if len(vocab) < 2 or tuple(vocab[:2]) != ("<pad>", "<unk>"):
+        raise ValueError("vocabulary must start with '<pad>', '<unk>'")
+    if len(set(vocab)) != len(vocab):
+        raise ValueError("vocabulary has a word twice")
+    return tuple(vocab)
+
+
+def token_map(vocab: tuple[str, ...]) -> np.ndarray | None:
+    """[len(VOCAB)] int64: today's id -> the id in `vocab` (`<unk>` for words it lacks), or None
+    when the two are the same."""
+    if tuple(vocab) == VOCAB:
+        return None
+    index = {w: i for i, w in enumerate(vocab)}
+    return np.array([index.get(w, UNK) for w in VOCAB], dtype=np.int64)
