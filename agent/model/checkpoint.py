@@ -121,15 +121,37 @@ PER_TASK = ("skill_head.",)
 @torch.no_grad()
 def copy_matching(net: RoombyPolicyNet, source: RoombyPolicyNet) -> tuple[list[str], list[str]]:
     """Copy `source`'s weights into `net` wherever a weight's name and shape match (a smaller or
-    otherwise changed model, e.g. `model.cell_dim` 32 -> 16): -> (`net`'s weights left as
-    initialised, `source`'s weights not used)."""
+    otherwise changed model, e.g. `model.cell_dim` 32 -> 16), and the word embeddings both
+    vocabularies share: -> (`net`'s weights left as initialised, `source`'s weights not used)."""
     own, theirs = net.state_dict(), source.state_dict()
     for name, w in theirs.items():
         if name in own and own[name].shape == w.shape:
             own[name].copy_(w)
-    fresh = [n for n in own if n not in theirs or theirs[n].shape != own[n].shape]
-    unused = [n for n in theirs if n not in own or own[n].shape != theirs[n].shape]
+    moved = _copy_word_rows(net, source)
+    fresh = [n for n in own
+             if (n not in theirs or theirs[n].shape != own[n].shape) and n not in moved]
+    unused = [n for n in theirs
+              if (n not in own or own[n].shape != theirs[n].shape) and n not in moved]
     return fresh, unused
+
+
+EMBEDDING = "language.embed.weight"
+
+
+@torch.no_grad()
+def _copy_word_rows(net: RoombyPolicyNet, source: RoombyPolicyNet) -> set[str]:
+    """An embedding over another vocabulary (an older checkpoint's): copy the row of every word
+    both know, so a phrasing added since does not cost the words the source learned. -> the
+    names copied that way."""
+    own, theirs = net.state_dict(), source.state_dict()
+    if EMBEDDING not in own or EMBEDDING not in theirs or net.vocab == source.vocab or \
+            own[EMBEDDING].shape[1:] != theirs[EMBEDDING].shape[1:]:
+        return set()
+    index = {w: i for i, w in enumerate(source.vocab)}
+    for i, w in enumerate(net.vocab):
+        if w in index:
+            own[EMBEDDING][i].copy_(theirs[EMBEDDING][index[w]])
+    return {EMBEDDING}
 
 
 @torch.no_grad()

@@ -78,3 +78,26 @@ def test_a_malicious_checkpoint_does_not_run(tmp_path: Path, how: str) -> None:
         load_checkpoint(evil)
     assert not target.exists()
     assert "weights_only" not in str(info.value)  # no advice to load it unsafely
+
+
+def test_a_checkpoint_keeps_its_vocabulary_and_reads_todays_ids(tmp_path) -> None:
+    """An older vocabulary: today's ids are mapped onto it (a new word is <unk>), and a model of
+    today's vocabulary started from it (`copy_matching`) keeps every shared word's embedding."""
+    from agent.model.checkpoint import copy_matching
+    from agent.model.tokenizer import LEGACY_VOCAB
+    from sim.language import UNK, VOCAB, WORD_TO_ID, encode
+
+    torch.manual_seed(0)
+    old = RoombyPolicyNet(vocab=LEGACY_VOCAB)
+    save_checkpoint(tmp_path / "old.pt", old)
+    net, _ = load_checkpoint(tmp_path / "old.pt")
+    assert net.vocab == LEGACY_VOCAB and net.language.embed.weight.shape[0] == len(LEGACY_VOCAB)
+    ids = torch.from_numpy(encode("go to the kitchen, then come back here"))
+    mapped = net.token_map[ids]
+    assert mapped[3] == LEGACY_VOCAB.index("kitchen") and mapped[6] == UNK  # "back"
+    new = RoombyPolicyNet()
+    fresh, unused = copy_matching(new, old)
+    assert "language.embed.weight" not in fresh + unused
+    kitchen = old.language.embed.weight[LEGACY_VOCAB.index("kitchen")]
+    assert torch.equal(new.language.embed.weight[WORD_TO_ID["kitchen"]], kitchen)
+    assert len(VOCAB) > len(LEGACY_VOCAB)
