@@ -122,7 +122,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 TASKS: tuple[str, ...] = ("goto_object", "goto_room", "vacuum_under", "vacuum_room")
-"""Step tasks the policy's goal head knows (the shipped checkpoint's)."""
+"""The four single tasks (what the shipped checkpoint's goal head knows)."""
 MEMORY_TASKS: tuple[str, ...] = tuple(MEMORY_WORDS)
 """Step tasks whose target is where the robot was earlier: they come after another step."""
 STEP_TASKS: tuple[str, ...] = (*TASKS, *MEMORY_TASKS)
