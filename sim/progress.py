@@ -82,10 +82,8 @@ class GoalProgress:
 
     def achieved(self, k: int, xy: tuple[float, float], cleaned: np.ndarray) -> bool:
         goal = self.resolved[k]
-        if goal is None:  # a previous_room whose step before has not begun
+        if goal is None:  # a previous_room whose step before has not begun (or began nowhere)
             return False
-        if goal["task"] == "previous_room" and goal["room"] is None:
-            return False  # the robot was in no room when the step before began
         return self.tasks[k].achieved(self.home, self.grid, goal, xy, cleaned)
 
     def after_motion(self, xy: tuple[float, float], moved: float) -> None:

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agent.model.config import LEGACY_GOAL, ModelConfig
 from sim.catalog import COLOR_NAMES, FURNITURE_TYPES, ROOM_TYPES
 from sim.language import STEP_TASKS, TASKS, normalize_goal
+from sim.tasks import goal_steps
 
 
 @dataclass(frozen=True)
 class GoalCodec:
-    slots: int = 2
+    slots: int
     """Step slots: the most steps of a command the goal head reads."""
     tasks: tuple[str, ...] = TASKS
     """Step tasks the task field knows."""
@@ -42,8 +44,9 @@ class GoalCodec:
 
     def fits(self, goal: dict) -> str | None:
         """Why this codec cannot state `goal` (None: it can)."""
-        goal = normalize_goal(goal)
-        steps = goal["steps"] if goal["task"] == "sequence" else [goal]
+        return self._misfit(goal_steps(normalize_goal(goal)))
+
+    def _misfit(self, steps: list[dict]) -> str | None:
         if len(steps) > self.slots:
             return (f"{len(steps)} steps; this model's goal head reads at most {self.slots} "
                     f"(model.goal_slots)")
@@ -57,11 +60,10 @@ class GoalCodec:
     def encode(self, goal: dict) -> np.ndarray:
         """[slots, 4] int64 class indices (0 = none) of a goal in the sim's schema; ValueError
         for a goal it cannot state."""
-        why = self.fits(goal)
+        steps = goal_steps(normalize_goal(goal))
+        why = self._misfit(steps)
         if why is not None:
             raise ValueError(f"goal {goal} cannot be a training target: {why}")
-        goal = normalize_goal(goal)
-        steps = goal["steps"] if goal["task"] == "sequence" else [goal]
         out = np.zeros((self.slots, 4), dtype=np.int64)
         for s, step in enumerate(steps):
             for f, (name, values) in enumerate(self.fields.items()):
@@ -83,7 +85,7 @@ class GoalCodec:
         return steps[0] if len(steps) == 1 else {"task": "sequence", "steps": steps}
 
 
-LEGACY = GoalCodec()
+LEGACY = GoalCodec.of(ModelConfig(**LEGACY_GOAL))
 """Two steps of the four single tasks: checkpoints written before three-step commands."""
-DEFAULT_CODEC = GoalCodec(3, STEP_TASKS)
-"""The default model's (`ModelConfig()`): three steps, the steps that go back included."""
+DEFAULT_CODEC = GoalCodec.of(ModelConfig())
+"""The default model's: three steps, the steps that go back included."""

@@ -22,7 +22,7 @@ from agent.model.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from agent.model.network import RoombyPolicyNet, obs_to_tensors
 from agent.model.perception import LearnedPerception
 from agent.runtime.blocked import BlockedCells
-from agent.runtime.memory_read import memory_read
+from agent.runtime.memory_read import ReadBack
 from sim.actions import STOP
 
 
@@ -61,7 +61,9 @@ class LearnedPolicy:
         self._tokens: np.ndarray | None = None
         self._command = None
         self._blocked = BlockedCells()
-        self._past: list[np.ndarray] = []  # fast weights: each decision's hidden state
+        # fast weights: what each decision read back of the earlier ones
+        self._read_back = ReadBack(self.net.cfg.fw_lam, self.net.cfg.fw_eta) \
+            if self.net.cfg.memory == "fast_weights" else None
         self.last_attention: dict[str, np.ndarray] = {}
 
     @torch.no_grad()
@@ -73,11 +75,8 @@ class LearnedPolicy:
             self._command = self.net.encode_command(t["instruction"])
         out, self.state, attention = self.net.step(t, self.state, command=self._command)
         self.last_attention = {k: v[0].numpy() for k, v in attention.items()}
-        if self.net.cfg.memory == "fast_weights":  # which earlier decisions it read back
-            h = self.state[0][0].numpy()
-            self.last_attention["memory"] = memory_read(self._past, h, self.net.cfg.fw_lam,
-                                                        self.net.cfg.fw_eta)
-            self._past.append(h)
+        if self._read_back is not None:
+            self.last_attention["memory"] = self._read_back.step(self.state[0][0].numpy())
         if self.motor:
             logits = out.motor_logits[0]
             return int(logits.argmax()) if self.rng is None else _sample(logits, self.rng)

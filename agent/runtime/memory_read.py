@@ -29,6 +29,25 @@ def memory_read(past: list[np.ndarray], query: np.ndarray, lam: float, eta: floa
         np.float32)
 
 
+class ReadBack:
+    """An episode's hidden states so far, and what each new decision read back of them."""
+
+    def __init__(self, lam: float, eta: float):
+        self.lam, self.eta = float(lam), float(eta)
+        self.past: list[np.ndarray] = []
+
+    def reset(self) -> None:
+        """A new episode: nothing stored."""
+        self.past = []
+
+    def step(self, h: np.ndarray) -> np.ndarray:
+        """The weights decision `h` (its hidden state) gave the earlier ones; then store it."""
+        h = np.array(h, dtype=np.float32).reshape(-1)
+        weights = memory_read(self.past, h, self.lam, self.eta)
+        self.past.append(h)
+        return weights
+
+
 def shares(weights: np.ndarray, digits: int = 3) -> list[float]:
     """Weights as shares of their absolute sum (rounded), for the status message."""
     w = np.asarray(weights, dtype=np.float64)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agent.runtime.bundle import Bundle, BundleError, Vocabulary, load_bundle
-from agent.runtime.memory_read import memory_read
+from agent.runtime.memory_read import ReadBack
 from sim.semantic_map import type_confidence
 
 
@@ -101,9 +101,9 @@ class RuntimePolicy:
         self._cmd_outputs = [o["name"] for o in self.bundle.graph("command")["outputs"]]
         self._state_names = [s["name"] for s in self.bundle.state_specs]
         mem = meta["memory"]
-        # (lam, eta) of a fast-weight memory, for `memory_read`; None for other kinds and for
+        # What a fast-weight memory read back (memory_read.py); None for other kinds and for
         # bundles exported before they were recorded.
-        self._read_back = (float(mem["lam"]), float(mem["eta"])) if (
+        self._read_back = ReadBack(mem["lam"], mem["eta"]) if (
             mem["kind"] == "fast_weights" and "memory_h" in self._state_names
             and all(isinstance(mem.get(k), (int, float)) and not isinstance(mem.get(k), bool)
                     for k in ("lam", "eta"))) else None
@@ -176,7 +176,8 @@ class RuntimePolicy:
         """Zero the memory state (the start of an episode)."""
         self.state = {s["name"]: np.zeros(s["shape"], dtype=np.float32)
                       for s in self.bundle.state_specs}
-        self._past: list[np.ndarray] = []  # fast weights: each decision's hidden state
+        if self._read_back is not None:
+            self._read_back.reset()
 
     def goal(self, goal_logits: np.ndarray) -> dict | None:
         """The goal head's argmax per field, in the sim's schema (None: no task read)."""
@@ -249,9 +250,7 @@ class RuntimePolicy:
         if "goal_map" in out:
             attention["goal_map"] = out["goal_map"]
         if self._read_back is not None:  # which earlier decisions the fast weights read back
-            h = self.state["memory_h"].reshape(-1).copy()
-            attention["memory"] = memory_read(self._past, h, *self._read_back)
-            self._past.append(h)
+            attention["memory"] = self._read_back.step(self.state["memory_h"])
         return Decision(skill, cell, self.skills[skill], outputs, attention, dict(self.state))
 
     def act(self, obs: dict[str, np.ndarray]) -> Decision:

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.language import normalize_goal
 from sim.tasks.base import Split, TaskSample
 from sim.tasks.goto_room import GoToRoom
 from sim.tasks.sequence import FIRST, SECOND, Sequence, joined, sample_steps
 
 ANY_FIRST = (*FIRST, GoToRoom())
-RETURN = {"task": "return", "object": None, "color": None, "room": None}
-PREVIOUS_ROOM = {"task": "previous_room", "object": None, "color": None, "room": None}
+RETURN = normalize_goal({"task": "return"})
+PREVIOUS_ROOM = normalize_goal({"task": "previous_room"})
 
 
 class ComeBack(Sequence):

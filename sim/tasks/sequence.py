@@ -72,9 +72,8 @@ class Sequence(Task):
         return joined(sample_steps(rng, split, list(self.pools)))
 
     def requirements(self, goal: dict, rng: np.random.Generator) -> TaskSample:
-        parts = [step_task(g).requirements(g, rng) for g in goal["steps"]]
-        rooms = tuple(dict.fromkeys(r for p in parts for r in p.rooms))
-        return TaskSample(goal, rooms, tuple(i for p in parts for i in p.items))
+        needs = joined([step_task(g).requirements(g, rng) for g in goal["steps"]])
+        return TaskSample(goal, needs.rooms, needs.items)
 
     def finalize(self, home: Home, goal: dict, rng: np.random.Generator) -> dict:
         return {"task": "sequence",
